@@ -1,0 +1,179 @@
+"""The ``docgen`` command: parses options, calls the API, turns errors into one line.
+
+Nothing here renders or validates by itself; see docgen.packet and docgen.request.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from docgen import __version__
+from docgen.errors import EXIT_REJECTED, EXIT_USAGE, DocgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+site_option = click.option(
+    "--site",
+    "site_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Site configuration (SITE.toml). Default: the embedded demo site.",
+)
+
+
+def reports_errors(command: F) -> F:
+    """Turn any failure into one line on stderr and the contract's exit code.
+
+    Tracebacks are never shown: they could carry patient data from the input.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DocgenError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - last line of defence, by design
+            click.echo(f"error: internal error ({type(error).__name__}); please report it",
+                       err=True)
+            sys.exit(EXIT_REJECTED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _load_site(site_path: Path | None) -> Any:
+    from docgen.site import load_site
+
+    return load_site(site_path)
+
+
+def _read_record(patient: Path | None) -> dict[str, object]:
+    if patient is None:
+        return {}
+    try:
+        text = sys.stdin.read() if str(patient) == "-" else patient.read_text(encoding="utf-8-sig")
+        data = json.loads(text)
+    except OSError:
+        raise DocgenError(f"{patient.name}: cannot be read", field="patient") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", "?")
+        raise DocgenError(f"{patient.name}: not valid UTF-8 JSON (line {line})", field="patient") from None
+    if not isinstance(data, dict):
+        raise DocgenError(f"{patient.name}: expected one JSON object", field="patient")
+    return data
+
+
+def _record_options(command: F) -> F:
+    """One option per patient field (``--family-name``...); they override the file."""
+    from docgen.request import FIELDS
+
+    for field in reversed(FIELDS):
+        command = click.option(
+            f"--{field.replace('_', '-')}", field, default=None, help=f"Patient field {field}."
+        )(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="docgen")
+def cli() -> None:
+    """Consent forms, pre-operative checklists and discharge sheets for spine procedures."""
+
+
+@cli.command()
+@click.argument("patient", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PDF to write.")
+@click.option("--docs", default="consent,preop,discharge", show_default=True,
+              help="Which documents, comma-separated.")
+@_record_options
+@site_option
+@reports_errors
+def packet(patient: Path | None, output: Path, docs: str, site_path: Path | None,
+           **fields: str | None) -> None:
+    """Render one patient's packet from PATIENT.json (or '-') and/or field options."""
+    from docgen.catalog import load_catalog
+    from docgen.packet import render_packet, write_atomic
+    from docgen.request import parse_documents, validate_record
+
+    kinds = parse_documents(docs)
+    site = _load_site(site_path)
+    record = _read_record(patient)
+    record.update({key: value for key, value in fields.items() if value is not None})
+    request = validate_record(record, load_catalog(site.resources.procedures), site)
+    result = render_packet(request, site, kinds)
+    write_atomic(output, result.pdf)
+    parts = ", ".join(
+        f"{d.kind} p.{d.first_page}-{d.first_page + d.pages - 1}" for d in result.documents
+    )
+    click.echo(f"wrote {output} ({result.pages} pages: {parts})")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+@site_option
+@reports_errors
+def procedures(as_json: bool, site_path: Path | None) -> None:
+    """List the procedure catalog: ids, names, regions and level limits."""
+    from docgen.catalog import load_catalog
+
+    site = _load_site(site_path)
+    rows = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "regions": [r.value for r in p.regions],
+            "max_levels": p.max_levels,
+            "side": "required" if p.side_required else "optional",
+            "anaesthesia": p.anaesthesia.value,
+            "revision": p.revision,
+        }
+        for p in load_catalog(site.resources.procedures)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']:<25} {', '.join(row['regions']):<27} max levels {row['max_levels']}"
+            f"  side {row['side']:<8}  {row['name']}"
+        )
+
+
+@cli.command()
+@click.option("-o", "--output", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the PDFs.")
+@site_option
+@reports_errors
+def demo(out_dir: Path, site_path: Path | None) -> None:
+    """Render sample packets for fictional patients, to see the product at once."""
+    from docgen.catalog import load_catalog
+    from docgen.demo import DEMO_RECORDS, demo_file_name
+    from docgen.packet import render_packet, write_atomic
+    from docgen.request import validate_record
+
+    site = _load_site(site_path)
+    catalog = load_catalog(site.resources.procedures)
+    for index, record in enumerate(DEMO_RECORDS, start=1):
+        request = validate_record(record, catalog, site)
+        result = render_packet(request, site)
+        path = out_dir / demo_file_name(index, request)
+        write_atomic(path, result.pdf)
+        click.echo(f"wrote {path} ({result.pages} pages)")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="docgen")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,38 @@
+"""Sample patients for ``docgen demo``: fictional people, a spread of procedures and times."""
+
+from __future__ import annotations
+
+from docgen.request import PacketRequest
+
+DEMO_RECORDS: tuple[dict[str, str], ...] = (
+    {
+        "mrn": "D000101", "family_name": "Rivers", "given_name": "Ann", "dob": "1958-04-17",
+        "procedure": "nucleoplasty", "levels": "L4-L5", "surgery_at": "2026-12-02T08:30",
+        "language": "en", "surgeon": "Dr Sam Demo",
+    },
+    {
+        "mrn": "D000102", "family_name": "Okafor", "given_name": "Ben", "dob": "1971-09-02",
+        "procedure": "nucleoplasty", "levels": "C5-C6", "surgery_at": "2026-12-02T14:00",
+        "language": "en",
+    },
+    {
+        "mrn": "D000103", "family_name": "Jansen", "given_name": "Clara", "dob": "1966-01-23",
+        "procedure": "discectomy", "levels": "L5-S1", "side": "left",
+        "surgery_at": "2026-12-03T09:15", "language": "en", "surgeon": "Ms Priya Example",
+    },
+    {
+        "mrn": "D000104", "family_name": "Moreau", "given_name": "Daniel", "dob": "1980-06-30",
+        "procedure": "endoscopic-discectomy", "levels": "L4/L5", "side": "right",
+        "surgery_at": "2026-12-03T13:30", "language": "en",
+    },
+    {
+        "mrn": "D000105", "family_name": "Yılmaz", "given_name": "Elif", "dob": "1975-11-11",
+        "procedure": "percutaneous-discectomy", "levels": "l3-4", "side": "left",
+        "surgery_at": "2026-12-04T10:00", "language": "en",
+    },
+)  # fmt: skip
+
+
+def demo_file_name(index: int, request: PacketRequest) -> str:
+    """No names or birth dates in file names: number, procedure and first level only."""
+    return f"{index:02d}-{request.procedure.id}-{request.levels[0].code}.pdf"

@@ -1,0 +1,30 @@
+"""The bundled fonts: what they can print.
+
+docgen prints only with the fonts under templates/fonts/. A character none of them covers
+would come out as an empty box or in a system font that differs between machines, so it is
+an error instead.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+
+@cache
+def covered_characters(fonts_dir: Path) -> frozenset[str]:
+    covered: set[int] = set()
+    for path in sorted(fonts_dir.glob("*.ttf")):
+        with TTFont(path, lazy=True) as font:
+            covered.update(font.getBestCmap())
+    # Layout controls that are shaped, not drawn.
+    covered.update({0x200C, 0x200D, 0x200E, 0x200F, 0xAD})
+    return frozenset(map(chr, covered))
+
+
+def unprintable(text: str, fonts_dir: Path) -> list[str]:
+    """The characters of ``text`` that no bundled font can draw (whitespace excepted)."""
+    covered = covered_characters(fonts_dir)
+    return sorted({ch for ch in text if ch not in covered and not ch.isspace()})

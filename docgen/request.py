@@ -1,0 +1,192 @@
+"""A validated packet request: the patient record checked against the catalog and site.
+
+The same rules serve ``docgen packet`` (JSON file or options) and every CSV row of
+``docgen batch``. Each violation is a :class:`DocgenError` naming the field; messages never
+repeat a patient's name or date of birth.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from docgen.catalog import Catalog, Procedure
+from docgen.errors import DocgenError
+from docgen.fonts import unprintable
+from docgen.levels import Level, Region, parse_levels
+from docgen.site import Site
+
+LANGUAGES = ("en", "es", "tr", "de", "fr", "ar")
+DOCUMENT_KINDS = ("consent", "preop", "discharge")
+FIELDS = (
+    "mrn", "family_name", "given_name", "dob", "procedure", "levels", "side", "surgery_at",
+    "language", "surgeon", "interpreter",
+)  # fmt: skip
+REQUIRED_FIELDS = ("mrn", "family_name", "given_name", "dob", "procedure", "levels",
+                   "surgery_at", "language")  # fmt: skip
+
+_MRN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
+_MAX_NAME = 100
+# Zero-width joiners shape Arabic and Indic names correctly; every other format character
+# (bidi overrides, isolates, invisible marks) could make a printed name read differently.
+_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
+
+
+class Side(str, Enum):
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+    CENTRAL = "central"
+
+
+@dataclass(frozen=True)
+class PacketRequest:
+    mrn: str
+    family_name: str
+    given_name: str
+    dob: date
+    procedure: Procedure
+    levels: tuple[Level, ...]
+    side: Side | None
+    surgery_at: datetime  # naive, local time of the site
+    language: str
+    surgeon: str | None
+    interpreter: bool
+
+    @property
+    def region(self) -> Region:
+        return self.levels[0].region
+
+
+def _text(record: Mapping[str, object], key: str) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise DocgenError("must be text", field=key)
+    return str(value).strip()
+
+
+def _required(record: Mapping[str, object], key: str) -> str:
+    value = _text(record, key)
+    if not value:
+        raise DocgenError("is required", field=key)
+    return value
+
+
+def _person_name(value: str, key: str, site: Site) -> str:
+    name = unicodedata.normalize("NFC", value)
+    if len(name) > _MAX_NAME:
+        raise DocgenError(f"longer than {_MAX_NAME} characters", field=key)
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs", "Co", "Cn") or (
+            category == "Cf" and ch not in _ALLOWED_FORMAT_CHARS
+        ):
+            raise DocgenError(
+                f"contains an invisible control or direction character (U+{ord(ch):04X})",
+                field=key,
+            )
+    missing = unprintable(name, site.resources.fonts)
+    if missing:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in missing[:3])
+        raise DocgenError(f"contains characters the bundled fonts cannot print ({codes})", field=key)
+    return name
+
+
+def _mrn(value: str) -> str:
+    if not _MRN_RE.match(value):
+        raise DocgenError("use 1 to 32 letters, digits or hyphens", field="mrn")
+    return value
+
+
+def _date(value: str, key: str) -> date:
+    if _DATE_RE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    # The value itself is not echoed: for dob it is patient data.
+    raise DocgenError("not a valid date; write it as YYYY-MM-DD (e.g. 1961-03-12)", field=key)
+
+
+def _surgery_at(value: str) -> datetime:
+    match = _DATETIME_RE.match(value)
+    if match:
+        try:
+            return datetime.fromisoformat(f"{match[1]}T{match[2]}")
+        except ValueError:
+            pass
+    raise DocgenError(
+        "not a valid date and time; write it as YYYY-MM-DDTHH:MM (e.g. 2026-12-02T08:30)",
+        field="surgery_at",
+    )
+
+
+def _choice(value: str, key: str, choices: tuple[str, ...]) -> str:
+    lowered = value.lower()
+    if lowered not in choices:
+        shown = "".join(ch for ch in value if ch.isprintable())[:20]
+        raise DocgenError(f'"{shown}" is not one of: {", ".join(choices)}', field=key)
+    return lowered
+
+
+def _interpreter(value: str, language: str, site: Site) -> bool:
+    if not value:
+        return language != site.staff_language
+    return _choice(value, "interpreter", ("yes", "no")) == "yes"
+
+
+def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) -> PacketRequest:
+    """Check one patient record (JSON object, CSV row or CLI options) and build the request."""
+    unknown = sorted(set(record) - set(FIELDS))
+    if unknown:
+        raise DocgenError(f"unknown field; the fields are: {', '.join(FIELDS)}", field=unknown[0])
+    mrn = _mrn(_required(record, "mrn"))
+    family_name = _person_name(_required(record, "family_name"), "family_name", site)
+    given_name = _person_name(_required(record, "given_name"), "given_name", site)
+    dob = _date(_required(record, "dob"), "dob")
+    procedure = catalog.get(_required(record, "procedure"))
+    raw_levels = record.get("levels")
+    levels = parse_levels(raw_levels if isinstance(raw_levels, list) else _text(record, "levels"))
+    procedure.check_levels(levels)
+    side_text = _text(record, "side")
+    side = Side(_choice(side_text, "side", tuple(s.value for s in Side))) if side_text else None
+    if side is None and procedure.side_required:
+        raise DocgenError(
+            f"is required for {procedure.id} (left, right, bilateral or central)", field="side"
+        )
+    surgery_at = _surgery_at(_required(record, "surgery_at"))
+    if not date(1900, 1, 1) <= dob <= surgery_at.date():
+        raise DocgenError("must lie between 1900 and the day of the procedure", field="dob")
+    language = _choice(_required(record, "language"), "language", LANGUAGES)
+    surgeon_text = _text(record, "surgeon")
+    surgeon = _person_name(surgeon_text, "surgeon", site) if surgeon_text else None
+    return PacketRequest(
+        mrn=mrn,
+        family_name=family_name,
+        given_name=given_name,
+        dob=dob,
+        procedure=procedure,
+        levels=levels,
+        side=side,
+        surgery_at=surgery_at,
+        language=language,
+        surgeon=surgeon,
+        interpreter=_interpreter(_text(record, "interpreter"), language, site),
+    )
+
+
+def parse_documents(value: str) -> tuple[str, ...]:
+    """``--docs consent,preop``: the kinds asked for, always printed in packet order."""
+    asked = {part.strip().lower() for part in value.split(",") if part.strip()}
+    unknown = sorted(asked - set(DOCUMENT_KINDS))
+    if unknown or not asked:
+        raise DocgenError(f"choose from {', '.join(DOCUMENT_KINDS)}", field="docs")
+    return tuple(kind for kind in DOCUMENT_KINDS if kind in asked)

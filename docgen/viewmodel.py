@@ -1,0 +1,222 @@
+"""The view model: everything a document prints, translated and formatted for its language.
+
+Templates receive plain values and decide only layout. Catalog texts are English msgids and
+pass through gettext here; computed facts (the 48-hour start, the fasting rule) become
+complete, translatable sentences with named placeholders, never concatenated fragments.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from docgen.catalog import SECTIONS
+from docgen.i18n import Formatter, load_translations
+from docgen.levels import Region
+from docgen.request import PacketRequest, Side
+from docgen.site import Site
+from docgen.timing import Fasting, preop_timing
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is printed."""
+    return message
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    kind: str
+    code: str  # part of the form ID
+    revision: str  # layout revision; bump when a template's wording changes
+    title: str  # English msgid
+
+
+DOCUMENT_KINDS: Mapping[str, DocumentKind] = {
+    "consent": DocumentKind("consent", "CON", "1", N_("Consent form")),
+    "preop": DocumentKind("preop", "PRE", "1", N_("Pre-operative checklist")),
+    "discharge": DocumentKind("discharge", "DIS", "1", N_("Discharge information")),
+}
+
+REGION_NAMES = {
+    Region.CERVICAL: N_("cervical spine (neck)"),
+    Region.THORACIC: N_("thoracic spine (middle of the back)"),
+    Region.LUMBAR: N_("lumbar spine (lower back)"),
+}
+SIDE_NAMES = {
+    Side.LEFT: N_("left side"),
+    Side.RIGHT: N_("right side"),
+    Side.BILATERAL: N_("both sides"),
+    Side.CENTRAL: N_("central (middle)"),
+}
+
+
+@dataclass(frozen=True)
+class PatientView:
+    family_name: str
+    given_name: str
+    dob: str
+    mrn: str
+
+
+@dataclass(frozen=True)
+class ProcedureView:
+    id: str
+    name: str
+    levels: str  # e.g. "L4–L5 and L5–S1"
+    region: str
+    side: str | None
+    anaesthesia: str
+    surgeon: str | None
+    sections: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    date: str  # with weekday
+    time: str
+    arrival_time: str
+    abstinence_date: str
+    abstinence_time: str
+    fasting: str  # a Fasting value
+    fasting_date: str
+    last_food_time: str | None
+    escort_required: bool
+
+
+@dataclass(frozen=True)
+class SiteView:
+    name: str
+    department: str
+    address: tuple[str, ...]
+    phone_day: str
+    phone_emergency: str
+    logo: str | None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    kind: str
+    title: str
+    form_id: str
+    revision: str
+    language: str
+    direction: str
+    paper: str
+    page_counter_css: str  # CSS `content` value for "Page X of Y" in this language
+    patient: PatientView
+    procedure: ProcedureView
+    schedule: ScheduleView
+    site: SiteView
+    interpreter: bool
+
+
+def css_string(text: str) -> str:
+    """Quote text as a CSS string that cannot end the string or the <style> element."""
+    escaped = "".join(
+        f"\\{ord(ch):X} " if ch in '"\\<>&' or not ch.isprintable() else ch for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def page_counter_css(template: str) -> str:
+    """Turn "Page %(page)s of %(pages)s" (translated) into a CSS content value."""
+    parts: list[str] = []
+    rest = template
+    while rest:
+        positions = {
+            name: rest.find(f"%({name})s") for name in ("page", "pages") if f"%({name})s" in rest
+        }
+        if not positions:
+            parts.append(css_string(rest))
+            break
+        name = min(positions, key=lambda key: positions[key])
+        before, rest = rest[: positions[name]], rest[positions[name] + len(f"%({name})s") :]
+        if before:
+            parts.append(css_string(before))
+        parts.append(f"counter({name})")
+    return " ".join(parts)
+
+
+def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleView:
+    timing = preop_timing(
+        request.surgery_at,
+        request.procedure.anaesthesia,
+        site.timezone,
+        site.arrival_lead_minutes,
+    )
+    last_food: datetime | None = timing.last_food_at
+    return ScheduleView(
+        date=fmt.full_date(timing.surgery_at),
+        time=fmt.time(timing.surgery_at),
+        arrival_time=fmt.time(timing.arrival_at),
+        abstinence_date=fmt.full_date(timing.abstinence_from),
+        abstinence_time=fmt.time(timing.abstinence_from),
+        fasting=timing.fasting.value,
+        fasting_date=fmt.full_date(timing.surgery_at),
+        last_food_time=fmt.time(last_food) if last_food else None,
+        escort_required=request.procedure.anaesthesia.needs_escort,
+    )
+
+
+def build_views(
+    request: PacketRequest, site: Site, kinds: tuple[str, ...]
+) -> list[DocumentView]:
+    """One view per requested document, in packet order."""
+    translations: gettext.NullTranslations = load_translations(
+        site.resources.locales, request.language
+    )
+    _ = translations.gettext
+    fmt = Formatter(request.language)
+    procedure = request.procedure
+    procedure_view = ProcedureView(
+        id=procedure.id,
+        name=_(procedure.name),
+        levels=fmt.list(level.label for level in request.levels),
+        region=_(REGION_NAMES[request.region]),
+        side=_(SIDE_NAMES[request.side]) if request.side else None,
+        anaesthesia=_(procedure.anaesthesia_text),
+        surgeon=request.surgeon,
+        sections={
+            section: tuple(_(text) for text in procedure.texts(section, request.region))
+            for section in SECTIONS
+        },
+    )
+    patient = PatientView(
+        family_name=request.family_name,
+        given_name=request.given_name,
+        dob=fmt.long_date(request.dob),
+        mrn=request.mrn,
+    )
+    site_view = SiteView(
+        name=site.name,
+        department=site.department,
+        address=site.address,
+        phone_day=site.phone_day,
+        phone_emergency=site.phone_emergency,
+        logo=site.logo_data_uri,
+    )
+    schedule = _schedule(request, site, fmt)
+    counter = page_counter_css(_("Page %(page)s of %(pages)s"))
+    return [
+        DocumentView(
+            kind=kind,
+            title=_(DOCUMENT_KINDS[kind].title),
+            form_id=f"{site.form_prefix}-{DOCUMENT_KINDS[kind].code}-{procedure.code}",
+            revision=f"{DOCUMENT_KINDS[kind].revision}.{procedure.revision}",
+            language=request.language,
+            direction=fmt.direction,
+            paper=site.paper,
+            page_counter_css=counter,
+            patient=patient,
+            procedure=procedure_view,
+            schedule=schedule,
+            site=site_view,
+            interpreter=request.interpreter,
+        )
+        for kind in kinds
+    ]
+
+
+__all__ = ["DOCUMENT_KINDS", "DocumentView", "Fasting", "build_views", "css_string"]

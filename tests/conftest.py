@@ -1,0 +1,76 @@
+"""Shared fixtures: the demo site, the catalog, and packets rendered once per session."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import pypdf
+import pytest
+
+from docgen.catalog import Catalog, load_catalog
+from docgen.packet import Packet, render_packet
+from docgen.request import DOCUMENT_KINDS, validate_record
+from docgen.site import Site, load_site
+
+BASE_RECORD: dict[str, Any] = {
+    "mrn": "0004567",
+    "family_name": "Testperson",
+    "given_name": "Robin",
+    "dob": "1960-05-14",
+    "procedure": "nucleoplasty",
+    "levels": "L4-L5",
+    "surgery_at": "2026-12-02T08:30",
+    "language": "en",
+}
+
+
+def record(**changes: Any) -> dict[str, Any]:
+    merged = {**BASE_RECORD, **changes}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+@pytest.fixture(scope="session")
+def site() -> Site:
+    return load_site()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    """Text of each page, whitespace folded, as a reader of the printout sees it."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+class Rendered:
+    def __init__(self, packet: Packet) -> None:
+        self.packet = packet
+        self.pages = pages_text(packet.pdf)
+
+    def document_pages(self, kind: str) -> list[str]:
+        info = next(d for d in self.packet.documents if d.kind == kind)
+        return self.pages[info.first_page - 1 : info.first_page - 1 + info.pages]
+
+    def document_text(self, kind: str) -> str:
+        return " ".join(self.document_pages(kind))
+
+
+@pytest.fixture(scope="session")
+def render(site: Site, catalog: Catalog) -> Callable[..., Rendered]:
+    """render(**record_changes) -> Rendered; identical requests are rendered once."""
+
+    @cache
+    def cached(items: tuple[tuple[str, Any], ...], kinds: tuple[str, ...]) -> Rendered:
+        request = validate_record(dict(items), catalog, site)
+        return Rendered(render_packet(request, site, kinds))
+
+    def render_record(kinds: tuple[str, ...] = DOCUMENT_KINDS, **changes: Any) -> Rendered:
+        return cached(tuple(sorted(record(**changes).items())), kinds)
+
+    return render_record
