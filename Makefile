@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test clean
 
 $(BIN)/docgen: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,9 @@ demo: $(BIN)/docgen
 	$(BIN)/docgen demo -o $(DEMO_DIR)
 
 test: $(BIN)/docgen
-	$(BIN)/python -m pytest
-
-lint: $(BIN)/docgen
 	$(BIN)/ruff check docgen tests
 	$(BIN)/mypy
+	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR)

@@ -14,7 +14,7 @@ import hashlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from docgen.levels import Level, Region
 from docgen.resources import Resources
 
 
-class Anaesthesia(str, Enum):
+class Anaesthesia(StrEnum):
     LOCAL = "local"  # patient awake: no fasting, no escort required
     SEDATION = "sedation"  # local anaesthetic plus sedation
     GENERAL = "general"
@@ -108,9 +108,7 @@ class Procedure:
             )
         if len(levels) > self.max_levels:
             limit = "exactly one level" if self.max_levels == 1 else f"at most {self.max_levels}"
-            raise DocgenError(
-                f"{self.id} treats {limit}; {len(levels)} were given", field="levels"
-            )
+            raise DocgenError(f"{self.id} treats {limit}; {len(levels)} were given", field="levels")
 
 
 @dataclass(frozen=True)
@@ -180,7 +178,9 @@ def load_procedure(path: Path) -> Procedure:
     for section in SECTIONS:
         for region in procedure.regions:
             if not procedure.texts(section, region):
-                raise ConfigError(f"{path.name}: {section} has no text for the {region.value} spine")
+                raise ConfigError(
+                    f"{path.name}: {section} has no text for the {region.value} spine"
+                )
     return procedure
 
 

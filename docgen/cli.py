@@ -42,9 +42,10 @@ def reports_errors(command: F) -> F:
             sys.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except Exception as error:  # noqa: BLE001 - last line of defence, by design
-            click.echo(f"error: internal error ({type(error).__name__}); please report it",
-                       err=True)
+        except Exception as error:
+            click.echo(
+                f"error: internal error ({type(error).__name__}); please report it", err=True
+            )
             sys.exit(EXIT_REJECTED)
 
     return wrapper  # type: ignore[return-value]
@@ -66,7 +67,9 @@ def _read_record(patient: Path | None) -> dict[str, object]:
         raise DocgenError(f"{patient.name}: cannot be read", field="patient") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", "?")
-        raise DocgenError(f"{patient.name}: not valid UTF-8 JSON (line {line})", field="patient") from None
+        raise DocgenError(
+            f"{patient.name}: not valid UTF-8 JSON (line {line})", field="patient"
+        ) from None
     if not isinstance(data, dict):
         raise DocgenError(f"{patient.name}: expected one JSON object", field="patient")
     return data
@@ -91,15 +94,25 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("patient", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The PDF to write.")
-@click.option("--docs", default="consent,preop,discharge", show_default=True,
-              help="Which documents, comma-separated.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PDF to write.",
+)
+@click.option(
+    "--docs",
+    default="consent,preop,discharge",
+    show_default=True,
+    help="Which documents, comma-separated.",
+)
 @_record_options
 @site_option
 @reports_errors
-def packet(patient: Path | None, output: Path, docs: str, site_path: Path | None,
-           **fields: str | None) -> None:
+def packet(
+    patient: Path | None, output: Path, docs: str, site_path: Path | None, **fields: str | None
+) -> None:
     """Render one patient's packet from PATIENT.json (or '-') and/or field options."""
     from docgen.catalog import load_catalog
     from docgen.packet import render_packet, write_atomic
@@ -150,8 +163,14 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the PDFs.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the PDFs.",
+)
 @site_option
 @reports_errors
 def demo(out_dir: Path, site_path: Path | None) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
+from itertools import pairwise
 
 from docgen.errors import DocgenError
 
 
-class Region(str, Enum):
+class Region(StrEnum):
     CERVICAL = "cervical"
     THORACIC = "thoracic"
     LUMBAR = "lumbar"
@@ -28,10 +29,7 @@ def _build_levels() -> list[tuple[str, Region]]:
         + ["S1"]
     )
     region_of_upper = {"C": Region.CERVICAL, "T": Region.THORACIC, "L": Region.LUMBAR}
-    return [
-        (f"{upper}-{lower}", region_of_upper[upper[0]])
-        for upper, lower in zip(vertebrae, vertebrae[1:], strict=False)
-    ]
+    return [(f"{upper}-{lower}", region_of_upper[upper[0]]) for upper, lower in pairwise(vertebrae)]
 
 
 # In head-to-tail order: C2-C3 ... C7-T1 (cervical), T1-T2 ... T12-L1 (thoracic),

@@ -1,8 +1,8 @@
 """Packet assembly: the public API behind ``docgen packet``, ``docgen demo`` and batch.
 
-    request = validate_record(record, load_catalog(...), site)
-    packet = render_packet(request, site)
-    write_atomic(path, packet.pdf)
+request = validate_record(record, load_catalog(...), site)
+packet = render_packet(request, site)
+write_atomic(path, packet.pdf)
 """
 
 from __future__ import annotations

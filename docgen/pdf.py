@@ -60,8 +60,9 @@ def _fetcher(assets_root: Path) -> Any:
         """Serves bundled files and data URIs; refuses everything else."""
 
         def __init__(self) -> None:
-            super().__init__(allowed_protocols=("file", "data"), allow_redirects=False,
-                             fail_on_errors=True)
+            super().__init__(
+                allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True
+            )
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
@@ -92,7 +93,9 @@ def render_document(html: str, templates_dir: Path, name: str) -> Document:
                 pdf_tags=True
             )
         except FatalURLFetchingError:
-            raise RenderError(f"{name}: the template asked for a file outside the bundled assets") from None
+            raise RenderError(
+                f"{name}: the template asked for a file outside the bundled assets"
+            ) from None
     if capture.messages:
         raise RenderError(f"{name}: renderer warning: {capture.messages[0]}")
     return document

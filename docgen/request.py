@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 
 from docgen.catalog import Catalog, Procedure
 from docgen.errors import DocgenError
@@ -38,7 +38,7 @@ _MAX_NAME = 100
 _ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     LEFT = "left"
     RIGHT = "right"
     BILATERAL = "bilateral"
@@ -96,7 +96,9 @@ def _person_name(value: str, key: str, site: Site) -> str:
     missing = unprintable(name, site.resources.fonts)
     if missing:
         codes = ", ".join(f"U+{ord(ch):04X}" for ch in missing[:3])
-        raise DocgenError(f"contains characters the bundled fonts cannot print ({codes})", field=key)
+        raise DocgenError(
+            f"contains characters the bundled fonts cannot print ({codes})", field=key
+        )
     return name
 
 

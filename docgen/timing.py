@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from enum import Enum
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from docgen.catalog import Anaesthesia
@@ -14,7 +14,7 @@ NOON = time(12, 0)
 AFTERNOON_LAST_FOOD = time(9, 0)  # afternoon lists: early breakfast, nothing after 09:00
 
 
-class Fasting(str, Enum):
+class Fasting(StrEnum):
     NOT_REQUIRED = "not-required"  # local anaesthetic only
     MORNING = "morning"  # nothing to eat or drink that morning
     AFTERNOON = "afternoon"  # early breakfast, then nothing after 09:00

@@ -160,9 +160,7 @@ def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleVie
     )
 
 
-def build_views(
-    request: PacketRequest, site: Site, kinds: tuple[str, ...]
-) -> list[DocumentView]:
+def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> list[DocumentView]:
     """One view per requested document, in packet order."""
     translations: gettext.NullTranslations = load_translations(
         site.resources.locales, request.language

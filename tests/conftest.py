@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -45,7 +46,9 @@ def catalog() -> Catalog:
 def pages_text(pdf: bytes) -> list[str]:
     """Text of each page, whitespace folded, as a reader of the printout sees it."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    return [" ".join(page.extract_text().split()) for page in reader.pages]
+    folded = (" ".join(page.extract_text().split()) for page in reader.pages)
+    # A line that wraps after a hyphen ("X-" / "rays") comes out as "X- rays".
+    return [re.sub(r"(?<=\w)- (?=\w)", "-", text) for text in folded]
 
 
 class Rendered:

@@ -1,0 +1,178 @@
+"""The three documents, read back from the PDF page by page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from docgen.catalog import load_catalog
+from docgen.levels import all_levels
+
+# One packet per procedure and region it allows, at a level of that region.
+CASES = [
+    (procedure.id, region.value, all_levels(region)[2].code)
+    for procedure in load_catalog()
+    for region in procedure.regions
+]
+TITLES = {"consent": "Consent form", "preop": "Pre-operative checklist",
+          "discharge": "Discharge information"}  # fmt: skip
+
+
+def fields(procedure: str, level: str) -> dict[str, Any]:
+    side = None if procedure == "nucleoplasty" else "left"
+    return {"procedure": procedure, "levels": level, "side": side}
+
+
+@pytest.mark.parametrize(("procedure", "region", "level"), CASES)
+def test_every_page_is_labelled(render: Any, procedure: str, region: str, level: str) -> None:
+    packet = render(**fields(procedure, level))
+    assert [d.kind for d in packet.packet.documents] == ["consent", "preop", "discharge"]
+    for info in packet.packet.documents:
+        pages = packet.document_pages(info.kind)
+        assert len(pages) == info.pages >= 1
+        for number, text in enumerate(pages, start=1):
+            assert "Testperson, Robin" in text
+            assert "14 May 1960" in text
+            assert "0004567" in text
+            assert "Riverside Demo Hospital" in text
+            assert TITLES[info.kind] in text
+            assert f"Form {info.form_id} · revision {info.revision} · language en" in text
+            assert f"Page {number} of {info.pages}" in text
+
+
+@pytest.mark.parametrize(("procedure", "region", "level"), CASES)
+def test_consent_has_every_element(render: Any, procedure: str, region: str, level: str) -> None:
+    text = render(**fields(procedure, level)).document_text("consent")
+    name = load_catalog().get(procedure).name
+    label = level.replace("-", "–")
+    for expected in [
+        name, label, f"{region} spine", "Anaesthesia", "Practitioner",
+        "About the procedure", "Why it is offered", "How it is done", "Your position",
+        "How long it takes and how long you stay", "Expected benefits", "Likelihood of success",
+        "Risks", "Common", "Rare but serious", "Alternatives", "No treatment",
+        "Extra procedures that may become necessary",
+        "Other suitably qualified practitioners",
+        "I agree to the procedure described on this form",
+        "Procedures I do not want carried out without further discussion",
+        "Patient or legal representative", "Relationship to the patient",
+        "Practitioner obtaining consent", "Role", "Witness",
+        "Confirmation of consent on the day of the procedure",
+    ]:  # fmt: skip
+        assert expected in text, expected
+    assert "left side" in text if procedure != "nucleoplasty" else "not applicable" in text
+    # Same language as the site's staff: no interpreter block unless asked for.
+    assert "Interpreter" not in text
+
+
+def test_interpreter_block_when_asked(render: Any) -> None:
+    assert "Interpreter" in render(interpreter="yes").document_text("consent")
+
+
+def test_practitioner_is_printed(render: Any) -> None:
+    assert "Dr Jo Surgeon" in render(surgeon="Dr Jo Surgeon").document_text("consent")
+
+
+@pytest.mark.parametrize(("procedure", "region", "level"), CASES)
+def test_preop_checklist_has_every_element(
+    render: Any, procedure: str, region: str, level: str
+) -> None:
+    text = render(**fields(procedure, level)).document_text("preop")
+    for expected in [
+        "Wednesday, 2 December 2026", "08:30", "Please arrive at 07:30",
+        "No alcohol and no smoking from Monday, 30 November 2026 at 08:30",
+        "blood thinners", "Do not stop any medicine on your own",
+        "blood tests, an ECG", "X-rays", "MRI or CT scans",
+        "Remove all metal objects", "rings, bracelets, earrings, piercings",
+        "loose, comfortable clothing", "Checked on admission", "Nurse", "Signature",
+    ]:  # fmt: skip
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize(("procedure", "region", "level"), CASES)
+def test_discharge_sheet_has_every_element(
+    render: Any, procedure: str, region: str, level: str
+) -> None:
+    text = render(**fields(procedure, level)).document_text("discharge")
+    for expected in [
+        "Date of procedure", "Wednesday, 2 December 2026", level.replace("-", "–"),
+        "Activity", "Caring for the wound", "Pain and what to expect", "Warning signs",
+        "shivering", "new weakness", "numbness that spreads", "bladder or bowel",
+        "Follow-up and physiotherapy", "Work", "Driving", "Travel",
+        "01632 960 100", "01632 960 999", "Patient", "Nurse", "Signature",
+    ]:  # fmt: skip
+        assert expected in text, expected
+
+
+def test_fasting_and_abstinence_for_a_morning_list(render: Any) -> None:
+    text = render(surgery_at="2026-12-02T08:30").document_text("preop")
+    assert "No alcohol and no smoking from Monday, 30 November 2026 at 08:30" in text
+    assert "eat nothing and drink nothing on the morning of Wednesday, 2 December 2026" in text
+    assert "early, light breakfast" not in text
+
+
+def test_fasting_and_abstinence_for_an_afternoon_list(render: Any) -> None:
+    text = render(surgery_at="2026-12-02T14:00").document_text("preop")
+    assert "No alcohol and no smoking from Monday, 30 November 2026 at 14:00" in text
+    assert "have an early, light breakfast, then eat nothing and drink nothing after 09:00" in text
+    assert "on the morning of" not in text
+    assert "Please arrive at 13:00" in text
+
+
+def test_local_anaesthetic_only_needs_no_fasting_or_escort(render: Any) -> None:
+    text = render(procedure="percutaneous-discectomy", side="right").document_text("preop")
+    assert "You do not need to fast for this procedure" in text
+    assert "eat nothing and drink nothing" not in text
+    assert "do not drive yourself home" in text
+    assert "right side" in text
+
+
+def test_escort_after_sedation_and_general_anaesthetic(render: Any) -> None:
+    for changes in ({}, {"procedure": "discectomy", "side": "left"}):
+        text = render(**changes).document_text("preop")
+        assert "Arrange for an adult to take you home" in text
+        assert "Fasting confirmed" in text
+
+
+def test_lumbar_and_cervical_nucleoplasty_differ_where_the_seeds_say(render: Any) -> None:
+    lumbar = render(levels="L4-L5").pages
+    cervical = render(levels="C5-C6", surgery_at="2026-12-02T14:00").pages
+    lumbar_text, cervical_text = " ".join(lumbar), " ".join(cervical)
+    assert "face down" in lumbar_text and "face up" not in lumbar_text
+    assert "face up" in cervical_text and "face down" not in cervical_text
+    assert "For 10 days" in lumbar_text and "no more than 15 minutes at a time" in lumbar_text
+    assert "10 days" not in cervical_text and "15 minutes" not in cervical_text
+    assert "normal daily life straight away" in cervical_text
+
+
+def test_thoracic_nucleoplasty_is_face_down(render: Any) -> None:
+    text = render(levels="T7-T8").document_text("consent")
+    assert "face down" in text and "thoracic spine" in text
+
+
+def test_cervical_discectomy_warns_about_swallowing(render: Any) -> None:
+    text = render(procedure="discectomy", side="left", levels="C5-C6").document_text("discharge")
+    assert "swallowing" in text
+
+
+def test_several_levels_are_listed(render: Any) -> None:
+    text = render(levels="L3-L4;L4/L5").document_text("consent")
+    assert "L3–L4 and L4–L5" in text
+
+
+def test_documents_can_be_picked(render: Any) -> None:
+    packet = render(kinds=("preop",))
+    assert [d.kind for d in packet.packet.documents] == ["preop"]
+    assert all("Pre-operative checklist" in page for page in packet.pages)
+    assert not any(
+        "Patient's statement" in page or "Discharge information" in page for page in packet.pages
+    )
+
+
+def test_page_counts_restart_per_document(render: Any) -> None:
+    packet = render()
+    counters = [re.search(r"Page (\d+) of (\d+)", page).groups() for page in packet.pages]
+    starts = [d.first_page for d in packet.packet.documents]
+    for start in starts:
+        assert counters[start - 1][0] == "1"

@@ -1,0 +1,101 @@
+"""Validation of one patient record: every violation names its field, never the patient."""
+
+from typing import Any
+
+import pytest
+
+from docgen.errors import DocgenError
+from docgen.request import Side, parse_documents, validate_record
+from tests.conftest import record
+
+
+def check(catalog: Any, site: Any, **changes: Any) -> str:
+    with pytest.raises(DocgenError) as caught:
+        validate_record(record(**changes), catalog, site)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "Testperson" not in message and "Robin" not in message and "1960" not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"levels": "L9-L10"}, 'levels: "L9-L10" is not a spinal level'),
+        ({"levels": "L4-L5;C5-C6"}, "levels: C5-C6, L4-L5 span more than one region"),
+        (
+            {"procedure": "percutaneous-discectomy", "side": "left", "levels": "L4-L5;L5-S1"},
+            "levels: percutaneous-discectomy treats exactly one level; 2 were given",
+        ),
+        (
+            {"procedure": "nucleoplasty", "levels": "L1-L2;L2-L3;L3-L4;L4-L5"},
+            "levels: nucleoplasty treats at most 3",
+        ),
+        (
+            {"procedure": "endoscopic-discectomy", "side": "left", "levels": "C5-C6"},
+            "levels: endoscopic-discectomy is offered for the lumbar spine, not the cervical spine",
+        ),
+        ({"procedure": "discectomy"}, "side: is required for discectomy"),
+        ({"procedure": "discectomy", "side": "L"}, 'side: "L" is not one of: left, right'),
+        ({"procedure": "hip-replacement"}, 'procedure: "hip-replacement" is not a known procedure'),
+        ({"dob": "1960-02-30"}, "dob: not a valid date; write it as YYYY-MM-DD"),
+        ({"dob": "14/05/1960"}, "dob: not a valid date"),
+        ({"dob": "2027-01-01"}, "dob: must lie between 1900 and the day of the procedure"),
+        ({"surgery_at": "2026-02-30T08:30"}, "surgery_at: not a valid date and time"),
+        ({"surgery_at": "02/12/2026 08:30"}, "surgery_at: not a valid date and time"),
+        ({"surgery_at": "2026-12-02T25:00"}, "surgery_at: not a valid date and time"),
+        ({"language": "xx"}, 'language: "xx" is not one of: en, es, tr, de, fr, ar'),
+        ({"mrn": None}, "mrn: is required"),
+        ({"mrn": "12 34"}, "mrn: use 1 to 32 letters, digits or hyphens"),
+        ({"family_name": "  "}, "family_name: is required"),
+        ({"family_name": "Test\u202eperson"}, "family_name: contains an invisible control"),
+        ({"given_name": "Rob\x07in"}, "given_name: contains an invisible control"),
+        ({"given_name": "罗宾"}, "given_name: contains characters the bundled fonts cannot print"),
+        ({"interpreter": "maybe"}, 'interpreter: "maybe" is not one of: yes, no'),
+        ({"sidee": "left"}, "sidee: unknown field"),
+    ],
+)
+def test_each_violation_is_one_line_naming_the_field(
+    catalog: Any, site: Any, changes: dict[str, Any], expected: str
+) -> None:
+    assert check(catalog, site, **changes).startswith(expected)
+
+
+def test_a_valid_record(catalog: Any, site: Any) -> None:
+    request = validate_record(
+        record(
+            procedure="discectomy",
+            side="LEFT",
+            levels="l5/s1",
+            surgery_at="2026-12-02 14:00",
+            mrn="000123",
+            family_name="Cafe\u0301",
+        ),
+        catalog,
+        site,
+    )
+    assert request.mrn == "000123"  # leading zeros kept
+    assert request.side is Side.LEFT
+    assert [level.code for level in request.levels] == ["L5-S1"]
+    assert request.surgery_at.hour == 14
+    assert request.family_name == "Café"  # NFC-normalised
+    assert request.interpreter is False  # English patient, English-speaking site
+
+
+def test_interpreter_defaults_to_language_difference(catalog: Any, site: Any) -> None:
+    assert validate_record(record(language="es"), catalog, site).interpreter is True
+    assert (
+        validate_record(record(language="es", interpreter="no"), catalog, site).interpreter is False
+    )
+    assert validate_record(record(interpreter="yes"), catalog, site).interpreter is True
+
+
+def test_arabic_and_turkish_names_are_accepted(catalog: Any, site: Any) -> None:
+    request = validate_record(record(family_name="Yılmaz", given_name="محمد"), catalog, site)
+    assert request.given_name == "محمد"
+
+
+def test_document_choice() -> None:
+    assert parse_documents("discharge,consent") == ("consent", "discharge")
+    with pytest.raises(DocgenError, match="docs: choose from consent, preop, discharge"):
+        parse_documents("consent,letter")
