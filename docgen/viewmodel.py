@@ -34,9 +34,9 @@ class DocumentKind:
 
 
 DOCUMENT_KINDS: Mapping[str, DocumentKind] = {
-    "consent": DocumentKind("consent", "CON", "1", N_("Consent form")),
-    "preop": DocumentKind("preop", "PRE", "1", N_("Pre-operative checklist")),
-    "discharge": DocumentKind("discharge", "DIS", "1", N_("Discharge information")),
+    "consent": DocumentKind("consent", "CONS", "1", N_("Consent form")),
+    "preop": DocumentKind("preop", "PREOP", "1", N_("Pre-operative checklist")),
+    "discharge": DocumentKind("discharge", "DISCH", "1", N_("Discharge information")),
 }
 
 REGION_NAMES = {
@@ -196,6 +196,7 @@ def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> l
         logo=site.logo_data_uri,
     )
     schedule = _schedule(request, site, fmt)
+    # TRANSLATORS: page numbering within one document; keep both placeholders.
     counter = page_counter_css(_("Page %(page)s of %(pages)s"))
     return [
         DocumentView(

@@ -136,7 +136,7 @@ def test_custom_site_on_letter_paper(patient_file: Path, tmp_path: Path) -> None
     )
     assert result.exit_code == 0, result.output
     pages = pages_text(out.read_bytes())
-    assert all("Lakeside Test Clinic" in page and "Form LTC-CON-NUC" in page for page in pages)
+    assert all("Lakeside Test Clinic" in page and "Form LTC-CONS-NUC" in page for page in pages)
     import pypdf
 
     width, height = pypdf.PdfReader(out).pages[0].mediabox.upper_right
