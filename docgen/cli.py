@@ -190,6 +190,82 @@ def demo(out_dir: Path, site_path: Path | None) -> None:
         click.echo(f"wrote {path} ({result.pages} pages)")
 
 
+@cli.group()
+def i18n() -> None:
+    """Translator workflow: extract, update, compile, check, stats."""
+
+
+def _resources(site_path: Path | None) -> Any:
+    return _load_site(site_path).resources
+
+
+@i18n.command()
+@site_option
+@reports_errors
+def extract(site_path: Path | None) -> None:
+    """Refresh locales/docgen.pot from the templates, the code and the procedure catalog."""
+    from docgen.messages import pot_path, write_pot
+
+    resources = _resources(site_path)
+    changed = write_pot(resources)
+    click.echo(f"{pot_path(resources)}: {'updated' if changed else 'up to date'}")
+
+
+@i18n.command()
+@site_option
+@reports_errors
+def update(site_path: Path | None) -> None:
+    """Merge the .pot into every language's .po (changed messages become fuzzy)."""
+    from docgen.messages import update_catalogs
+
+    for language in update_catalogs(_resources(site_path)):
+        click.echo(f"updated {language}")
+
+
+@i18n.command(name="compile")
+@site_option
+@reports_errors
+def compile_(site_path: Path | None) -> None:
+    """Write docgen.mo next to every .po (for other gettext tools; docgen reads the .po)."""
+    from docgen.messages import compile_all
+
+    for path in compile_all(_resources(site_path)):
+        click.echo(f"wrote {path}")
+
+
+@i18n.command()
+@site_option
+@reports_errors
+def check(site_path: Path | None) -> None:
+    """Fail, naming file, line and message, on anything that would spoil a printed packet."""
+    from docgen.messages import check_all, languages
+
+    resources = _resources(site_path)
+    problems = check_all(resources)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problems", err=True)
+        sys.exit(EXIT_REJECTED)
+    click.echo(f"ok: docgen.pot is current; {', '.join(languages(resources))} complete")
+
+
+@i18n.command(name="stats")
+@site_option
+@reports_errors
+def stats_(site_path: Path | None) -> None:
+    """Per language: translated, fuzzy, untranslated, obsolete and percent done."""
+    from docgen.messages import languages, stats
+
+    resources = _resources(site_path)
+    click.echo(f"{'lang':<6}{'translated':>11}{'fuzzy':>7}{'untranslated':>14}{'obsolete':>10}"
+               f"{'done':>8}")  # fmt: skip
+    for language in languages(resources):
+        row = stats(resources, language)
+        click.echo(f"{language:<6}{row.translated:>11}{row.fuzzy:>7}{row.untranslated:>14}"
+                   f"{row.obsolete:>10}{row.percent:>7.1f}%")  # fmt: skip
+
+
 def main() -> None:
     try:
         cli(prog_name="docgen")

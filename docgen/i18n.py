@@ -8,17 +8,18 @@ a gap with English.
 from __future__ import annotations
 
 import gettext
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
-from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 
 from docgen.errors import DocgenError
+from docgen.resources import Resources
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "docgen"
@@ -26,19 +27,60 @@ DOMAIN = "docgen"
 BABEL_LOCALES = {"en": "en_GB", "es": "es", "tr": "tr", "de": "de", "fr": "fr", "ar": "ar"}
 
 
+class _NoFallback(gettext.NullTranslations):
+    """Last line of defence: a message the catalog lacks stops the packet, not English."""
+
+    def _missing(self, message: str) -> str:
+        raise DocgenError(
+            f"a message has no translation ({message[:40]!r}); run `docgen i18n check`",
+            field="language",
+        )
+
+    def gettext(self, message: str) -> str:
+        return self._missing(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self._missing(msgid1)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._missing(message)
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        return self._missing(msgid1)
+
+
 @cache
-def load_translations(locales_dir: Path, language: str) -> gettext.NullTranslations:
+def load_translations(resources: Resources, language: str) -> gettext.NullTranslations:
+    """The catalog for ``language``, refused unless it is complete and passes every check.
+
+    Catalogs are compiled in memory from the .po files, so a fresh clone, an edited .po and
+    an installed wheel all print exactly what the translators wrote.
+    """
     if language == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
-    mo_file = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if not mo_file.is_file():
+    from docgen import messages  # the Babel tooling is only needed for other languages
+
+    path = messages.po_path(resources, language)
+    if not path.is_file():
         raise DocgenError(
             f"no translation catalog for {language!r} is installed; "
             "a packet is printed in one language only, never filled in with English",
             field="language",
         )
-    with mo_file.open("rb") as handle:
-        return gettext.GNUTranslations(handle)
+    expected = messages.message_keys(messages.extract_messages(resources))
+    problems = messages.check_catalog(path, expected)
+    if problems:
+        incomplete = sum(p.reason in ("missing", "untranslated", "fuzzy") for p in problems)
+        raise DocgenError(
+            f"the {language!r} translation is not ready to print: {incomplete} messages "
+            f"missing or fuzzy, {len(problems) - incomplete} broken; "
+            "run `docgen i18n check`",
+            field="language",
+        )
+    compiled = messages.compile_catalog(messages.read_catalog(path))
+    translations = gettext.GNUTranslations(io.BytesIO(compiled))
+    translations.add_fallback(_NoFallback())
+    return translations
 
 
 @dataclass(frozen=True)

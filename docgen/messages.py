@@ -12,15 +12,18 @@ registered as the ``docgen_catalog`` Babel extractor for ``pybabel``).
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
@@ -128,3 +131,178 @@ def write_pot(resources: Resources) -> bool:
 def _body(path: Path) -> bytes:
     with path.open("rb") as handle:
         return serialise(read_po(handle), omit_header=True)
+
+
+# --- Checking --------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_]\w*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+# Direction overrides, embeddings and isolates could reorder what a patient reads; control
+# characters have no business in printed text.
+_FORBIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str  # the msgid, shortened
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}: {self.message!r}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(p for p in _PLACEHOLDER.findall(text) if p != "%%")
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, abort_invalid=False)
+
+
+def _plural_problem(catalog: Catalog) -> str | None:
+    header = catalog.mime_headers
+    forms = dict(header).get("Plural-Forms", "")
+    match = re.fullmatch(r"\s*nplurals=(\d+);\s*plural=(.+?);?\s*", forms)
+    if not match:
+        return "the Plural-Forms header is missing or malformed"
+    try:
+        plural = gettext.c2py(match[2])
+        values = {plural(n) for n in range(0, 200)}
+    except (ValueError, SyntaxError, ZeroDivisionError):
+        return "the Plural-Forms expression is invalid"
+    if not values <= set(range(int(match[1]))):
+        return "the Plural-Forms expression gives forms beyond nplurals"
+    return None
+
+
+def check_catalog(
+    path: Path, expected: set[tuple[str, str | None]], name: str | None = None
+) -> list[Problem]:
+    """Everything that would make a printed packet wrong or half-English."""
+    name = name or str(path)
+    try:
+        catalog = read_catalog(path)
+    except Exception as exc:  # any parse failure is one problem
+        return [Problem(name, 0, "", f"cannot be read as a .po file ({type(exc).__name__})")]
+    problems: list[Problem] = []
+    plural = _plural_problem(catalog)
+    if plural:
+        problems.append(Problem(name, 1, "", plural))
+    present = set()
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = str(message.id)
+        present.add((msgid, message.context))
+        line = message.lineno or 0
+        raw = message.string if isinstance(message.string, list | tuple) else [message.string]
+        strings: list[str] = [str(text or "") for text in raw]
+        if message.fuzzy:
+            problems.append(Problem(name, line, _short(msgid), "fuzzy"))
+            continue
+        if not all(strings):
+            problems.append(Problem(name, line, _short(msgid), "untranslated"))
+            continue
+        for text in strings:
+            if _placeholders(text) != _placeholders(msgid):
+                problems.append(Problem(name, line, _short(msgid),
+                                        "placeholders differ from the source"))  # fmt: skip
+            if sorted(_TAG.findall(text)) != sorted(_TAG.findall(msgid)) or (
+                text.count("<") != msgid.count("<")
+            ):
+                problems.append(Problem(name, line, _short(msgid),
+                                        "markup that the source does not have"))  # fmt: skip
+            if _FORBIDDEN.search(text):
+                problems.append(Problem(name, line, _short(msgid),
+                                        "control or bidi-override character"))  # fmt: skip
+    for msgid, _context in sorted(expected - present, key=lambda k: k[0]):
+        problems.append(Problem(name, 0, _short(msgid), "missing"))
+    return problems
+
+
+def po_path(resources: Resources, language: str) -> Path:
+    return resources.locales / language / "LC_MESSAGES" / "docgen.po"
+
+
+def languages(resources: Resources) -> list[str]:
+    return sorted(p.parent.parent.name for p in resources.locales.glob("*/LC_MESSAGES/docgen.po"))
+
+
+def check_all(resources: Resources) -> list[Problem]:
+    """The translator's `docgen i18n check`: stale .pot plus every catalog."""
+    problems: list[Problem] = []
+    fresh = message_keys(extract_messages(resources))
+    pot = pot_path(resources)
+    root = resources.locales.parent
+    if not pot.exists() or message_keys(read_catalog(pot)) != fresh:
+        problems.append(Problem(str(pot.relative_to(root)), 0, "",
+                                "stale: run `docgen i18n extract`"))  # fmt: skip
+    for language in languages(resources):
+        path = po_path(resources, language)
+        problems += check_catalog(path, fresh, str(path.relative_to(root)))
+    return problems
+
+
+# --- Update, compile, stats ------------------------------------------------------------------
+
+
+def update_catalogs(resources: Resources) -> list[str]:
+    """Merge the .pot into every .po; changed messages become fuzzy, comments are kept."""
+    with pot_path(resources).open("rb") as handle:
+        template = read_po(handle)
+    updated = []
+    for language in languages(resources):
+        path = po_path(resources, language)
+        catalog = read_catalog(path)
+        catalog.update(template, update_header_comment=False)
+        path.write_bytes(serialise(catalog))
+        updated.append(language)
+    return updated
+
+
+def compile_catalog(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def compile_all(resources: Resources) -> list[Path]:
+    written = []
+    for language in languages(resources):
+        path = po_path(resources, language)
+        mo = path.with_suffix(".mo")
+        mo.write_bytes(compile_catalog(read_catalog(path)))
+        written.append(mo)
+    return written
+
+
+@dataclass(frozen=True)
+class Stats:
+    language: str
+    translated: int
+    fuzzy: int
+    untranslated: int
+    obsolete: int
+
+    @property
+    def percent(self) -> float:
+        total = self.translated + self.fuzzy + self.untranslated
+        return 100.0 * self.translated / total if total else 100.0
+
+
+def stats(resources: Resources, language: str) -> Stats:
+    catalog = read_catalog(po_path(resources, language))
+    messages = [m for m in catalog if m.id]
+    fuzzy = sum(1 for m in messages if m.fuzzy)
+    done = sum(
+        1 for m in messages
+        if not m.fuzzy and all(m.string if isinstance(m.string, list | tuple) else [m.string])
+    )  # fmt: skip
+    return Stats(language, done, fuzzy, len(messages) - done - fuzzy, len(catalog.obsolete))

@@ -48,7 +48,7 @@ def render_packet(
     infos = []
     next_page = 1
     for view in views:
-        html = render_html(view, resources.templates, resources.locales)
+        html = render_html(view, resources)
         document = render_document(html, resources.templates, view.kind)
         laid_out.append(document)
         infos.append(

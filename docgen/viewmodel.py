@@ -162,9 +162,7 @@ def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleVie
 
 def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> list[DocumentView]:
     """One view per requested document, in packet order."""
-    translations: gettext.NullTranslations = load_translations(
-        site.resources.locales, request.language
-    )
+    translations: gettext.NullTranslations = load_translations(site.resources, request.language)
     _ = translations.gettext
     fmt = Formatter(request.language)
     procedure = request.procedure
