@@ -155,8 +155,8 @@ def test_invalid_plural_header_is_reported(fake_site: tuple[Path, Path]) -> None
     site, locales = fake_site
     path = locales / "de" / "LC_MESSAGES" / "docgen.po"
     text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r'"Plural-Forms: [^"]*"', '"Plural-Forms: nplurals=2; plural=(n >;\\\\n"',
-                           text), encoding="utf-8")  # fmt: skip
+    broken = '"Plural-Forms: nplurals=2; plural=(n >;\\\\n"'
+    path.write_text(re.sub(r'"Plural-Forms: [^"]*"', broken, text), encoding="utf-8")
     result = run("i18n", "check", "--site", str(site))
     assert result.exit_code == 1
     assert "locales/de/LC_MESSAGES/docgen.po:1: the Plural-Forms" in result.output
