@@ -20,7 +20,7 @@ def covered_characters(fonts_dir: Path) -> frozenset[str]:
         with TTFont(path, lazy=True) as font:
             covered.update(font.getBestCmap())
     # Layout controls that are shaped, not drawn.
-    covered.update({0x200C, 0x200D, 0x200E, 0x200F, 0xAD})
+    covered.update({0x200C, 0x200D, 0x200E, 0x200F, 0xAD, 0x2066, 0x2067, 0x2068, 0x2069})
     return frozenset(map(chr, covered))
 
 

@@ -1,8 +1,12 @@
 """Packet assembly: the public API behind ``docgen packet``, ``docgen demo`` and batch.
 
-request = validate_record(record, load_catalog(...), site)
-packet = render_packet(request, site)
-write_atomic(path, packet.pdf)
+    request = validate_record(record, load_catalog(...), site)
+    packet = render_packet(request, site)
+    write_atomic(path, packet.pdf)
+
+Each document is laid out on its own, so "page X of Y" counts within it. A document that
+ends on an odd page is followed by a labelled, intentionally blank page: printed
+double-sided, every document starts on a new sheet, and so does the next packet.
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docgen.html import render_html
 from docgen.pdf import render_document, write_pdf
 from docgen.request import DOCUMENT_KINDS, PacketRequest
 from docgen.site import Site
+from docgen.stamp import PageCode, stamp_codes
 from docgen.viewmodel import build_views
 
 
@@ -27,8 +33,9 @@ class DocumentInfo:
     form_id: str
     revision: str
     language: str
-    first_page: int  # 1-based, within the packet
-    pages: int
+    first_page: int  # 1-based, within the packet; always odd
+    pages: int  # its own pages, without a blank page that may follow it
+    fingerprint: str  # hash of the catalog entry, templates and translation in force
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,14 @@ class Packet:
     pdf: bytes
     pages: int
     documents: tuple[DocumentInfo, ...]
+    codes: tuple[PageCode, ...]  # what the code on each page says
+
+
+def _timestamp() -> str:
+    """Creation time for the PDF metadata; fixed by SOURCE_DATE_EPOCH for reproducible output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render_packet(
@@ -45,26 +60,33 @@ def render_packet(
     resources = site.resources
     views = build_views(request, site, kinds)
     laid_out = []
-    infos = []
-    next_page = 1
+    infos: list[DocumentInfo] = []
+    codes: list[PageCode] = []
     for view in views:
-        html = render_html(view, resources)
-        document = render_document(html, resources.templates, view.kind)
+        document = render_document(render_html(view, resources), resources.templates, view.kind)
+        pages = len(document.pages)
+        infos.append(DocumentInfo(view.kind, view.form_id, view.revision, view.language,
+                                  first_page=len(codes) + 1, pages=pages,
+                                  fingerprint=view.fingerprint))  # fmt: skip
         laid_out.append(document)
-        infos.append(
-            DocumentInfo(
-                kind=view.kind,
-                form_id=view.form_id,
-                revision=view.revision,
-                language=view.language,
-                first_page=next_page,
-                pages=len(document.pages),
-            )
-        )
-        next_page += len(document.pages)
-    title = " · ".join(view.title for view in views) + f" · {views[0].procedure.name}"
-    pdf = write_pdf(laid_out, title=title, language=request.language, author=site.name)
-    return Packet(pdf=pdf, pages=next_page - 1, documents=tuple(infos))
+        codes += [PageCode(request.mrn, view.form_id, view.revision, n, pages)
+                  for n in range(1, pages + 1)]  # fmt: skip
+        if pages % 2:
+            blank = render_html(view, resources, template="blank.html")
+            laid_out.append(render_document(blank, resources.templates, "blank page"))
+            codes.append(PageCode(request.mrn, view.form_id, view.revision, None, pages))
+    first = views[0]
+    pdf = write_pdf(
+        laid_out,
+        title=f"{' · '.join(view.title for view in views)}: {first.procedure.name}",
+        language=request.language,
+        author=site.name,
+        subject=", ".join(f"{view.form_id} rev. {view.revision}" for view in views),
+        keywords=[f"fingerprint:{first.fingerprint}", *(view.form_id for view in views)],
+        created=_timestamp(),
+    )
+    stamped = stamp_codes(pdf, codes, right_to_left=first.direction == "rtl")
+    return Packet(pdf=stamped, pages=len(codes), documents=tuple(infos), codes=tuple(codes))
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:

@@ -101,13 +101,24 @@ def render_document(html: str, templates_dir: Path, name: str) -> Document:
     return document
 
 
-def write_pdf(pages_of: list[Document], title: str, language: str, author: str) -> bytes:
+def write_pdf(
+    pages_of: list[Document],
+    *,
+    title: str,
+    language: str,
+    author: str,
+    subject: str,
+    keywords: list[str],
+    created: str,
+) -> bytes:
     """Combine laid-out documents into one archival PDF (PDF/A-3u, tagged)."""
     first = pages_of[0]
     combined = first.copy([page for document in pages_of for page in document.pages])
-    combined.metadata.title = title
-    combined.metadata.lang = language
-    combined.metadata.authors = [author]
+    metadata = combined.metadata
+    metadata.title, metadata.lang, metadata.authors = title, language, [author]
+    metadata.description, metadata.keywords = subject, keywords
+    metadata.created = metadata.modified = created
+    metadata.generator = "docgen"
     with _warnings_fail() as capture:
         pdf = combined.write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True)
     if capture.messages:

@@ -8,14 +8,17 @@ complete, translatable sentences with named placeholders, never concatenated fra
 from __future__ import annotations
 
 import gettext
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from docgen.catalog import SECTIONS
-from docgen.i18n import Formatter, load_translations
+from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
 from docgen.levels import Region
 from docgen.request import PacketRequest, Side
+from docgen.resources import Resources
 from docgen.site import Site
 from docgen.timing import Fasting, preop_timing
 
@@ -110,6 +113,7 @@ class DocumentView:
     schedule: ScheduleView
     site: SiteView
     interpreter: bool
+    fingerprint: str  # of the catalog entry, templates and translation this text comes from
 
 
 def css_string(text: str) -> str:
@@ -137,6 +141,24 @@ def page_counter_css(template: str) -> str:
             parts.append(css_string(before))
         parts.append(f"counter({name})")
     return " ".join(parts)
+
+
+@cache
+def content_fingerprint(resources: Resources, catalog_entry_hash: str, language: str) -> str:
+    """A short hash of every file the printed words and layout come from.
+
+    Printed in the footer and stored in the PDF metadata, it lets anyone prove later which
+    text a patient signed: the same fingerprint means the same catalog entry, templates,
+    styles and translation.
+    """
+    digest = hashlib.sha256(catalog_entry_hash.encode("ascii"))
+    files = sorted((resources.templates / "documents").glob("*.html"))
+    files += sorted((resources.templates / "styles").glob("*.css"))
+    if language != SOURCE_LANGUAGE:
+        files.append(resources.locales / language / "LC_MESSAGES" / "docgen.po")
+    for path in files:
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleView:
@@ -169,7 +191,8 @@ def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> l
     procedure_view = ProcedureView(
         id=procedure.id,
         name=_(procedure.name),
-        levels=fmt.list(level.label for level in request.levels),
+        # Each level is isolated, so "L4–L5" reads left to right inside Arabic text too.
+        levels=fmt.list(f"\u2066{level.label}\u2069" for level in request.levels),
         region=_(REGION_NAMES[request.region]),
         side=_(SIDE_NAMES[request.side]) if request.side else None,
         anaesthesia=_(procedure.anaesthesia_text),
@@ -194,6 +217,7 @@ def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> l
         logo=site.logo_data_uri,
     )
     schedule = _schedule(request, site, fmt)
+    fingerprint = content_fingerprint(site.resources, procedure.fingerprint, request.language)
     # TRANSLATORS: page numbering within one document; keep both placeholders.
     counter = page_counter_css(_("Page %(page)s of %(pages)s"))
     return [
@@ -211,6 +235,7 @@ def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> l
             schedule=schedule,
             site=site_view,
             interpreter=request.interpreter,
+            fingerprint=fingerprint,
         )
         for kind in kinds
     ]
