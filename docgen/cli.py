@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,6 +41,9 @@ def reports_errors(command: F) -> F:
         except DocgenError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(error.exit_code)
+        except click.UsageError as error:
+            click.echo(f"error: {error.format_message()}", err=True)
+            sys.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
@@ -129,6 +133,70 @@ def packet(
         f"{d.kind} p.{d.first_page}-{d.first_page + d.pages - 1}" for d in result.documents
     )
     click.echo(f"wrote {output} ({result.pages} pages: {parts})")
+
+
+class _Progress:
+    """rows done / total, rejected, ETA: on a terminal only; scripts and logs stay quiet."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int, rejected: int) -> None:
+        if not self.enabled or not total:
+            return
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done) if done else 0
+        width = 30
+        bar = "#" * (width * done // total)
+        click.echo(f"\r[{bar:<{width}}] {done}/{total} rows, {rejected} rejected, "
+                   f"ETA {eta:4.0f} s", err=True, nl=done == total)  # fmt: skip
+
+
+@cli.command()
+@click.argument("schedule", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the packets.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: the number of cores).",
+)
+@click.option(
+    "--docs",
+    default="consent,preop,discharge",
+    show_default=True,
+    help="Which documents, comma-separated.",
+)
+@click.option(
+    "--print-file",
+    is_flag=True,
+    help="Also write print-file.pdf: every packet in row order, for one print job.",
+)
+@site_option
+@reports_errors
+def batch(schedule: Path, out_dir: Path, jobs: int | None, docs: str, print_file: bool,
+          site_path: Path | None) -> None:  # fmt: skip
+    """Render one packet per row of SCHEDULE.csv into OUT_DIR, with manifest.json."""
+    from docgen.batch import run_batch
+    from docgen.request import parse_documents
+
+    kinds = parse_documents(docs)
+    result = run_batch(schedule, out_dir, site_path, jobs, kinds, print_file, _Progress())
+    for line in result.error_lines:
+        click.echo(line, err=True)
+    summary = f"{result.written} packets written, {result.rejected} rows rejected"
+    if result.skipped:
+        summary += f", {result.skipped} unchanged"
+    click.echo(summary)
+    sys.exit(result.exit_code)
 
 
 @cli.command()

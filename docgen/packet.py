@@ -95,7 +95,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     An interrupted run leaves either the old file or the new one, never a partial PDF.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
