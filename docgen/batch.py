@@ -25,8 +25,9 @@ from typing import Any
 from docgen import __version__
 from docgen.catalog import load_catalog
 from docgen.errors import ConfigError, DocgenError
+from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.packet import render_packet, write_atomic
-from docgen.request import DOCUMENT_KINDS, FIELDS, REQUIRED_FIELDS, PacketRequest, validate_record
+from docgen.request import FIELDS, REQUIRED_FIELDS, PacketRequest, validate_record
 from docgen.site import Site, load_site
 from docgen.viewmodel import content_fingerprint
 
@@ -110,7 +111,7 @@ def output_name(row: int, request: PacketRequest) -> str:
     return f"row{row:04d}-{request.mrn}-{request.procedure.id}-{request.language}.pdf"
 
 
-def input_fingerprint(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> str:
+def input_fingerprint(request: PacketRequest, site: Site, options: RenderOptions) -> str:
     """Everything a packet depends on: the record, the site, and the text in force."""
     data = {
         "record": {key: str(value) for key, value in vars(request).items() if key != "procedure"},
@@ -119,7 +120,7 @@ def input_fingerprint(request: PacketRequest, site: Site, kinds: tuple[str, ...]
             site.resources, request.procedure.fingerprint, request.language
         ),
         "site": repr(site),
-        "kinds": kinds,
+        "options": repr(options),
         "version": __version__,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -142,16 +143,16 @@ def _timeout(signum: int, frame: Any) -> None:
     raise DocgenError(f"rendering took longer than {RENDER_TIME_LIMIT} s", field="render")
 
 
-def render_row(task: tuple[int, dict[str, str], str, str, tuple[str, ...]]) -> dict[str, Any]:
+def render_row(task: tuple[int, dict[str, str], str, str, RenderOptions]) -> dict[str, Any]:
     """In a worker: render one validated row and write its PDF atomically."""
-    row, record, out_dir, name, kinds = task
+    row, record, out_dir, name, options = task
     assert _worker_site is not None
     site = _worker_site
     signal.signal(signal.SIGALRM, _timeout)
     signal.alarm(RENDER_TIME_LIMIT)
     try:
         request = validate_record(record, load_catalog(site.resources.procedures), site)
-        packet = render_packet(request, site, kinds)
+        packet = render_packet(request, site, options)
         write_atomic(Path(out_dir) / name, packet.pdf)
     except DocgenError as error:
         return {"row": row, "status": "error", "error": str(error)}
@@ -174,6 +175,7 @@ def render_row(task: tuple[int, dict[str, str], str, str, tuple[str, ...]]) -> d
                 "language": d.language,
                 "first_page": d.first_page,
                 "pages": d.pages,
+                **({"copy": d.copy} if d.copy else {}),
             }
             for d in packet.documents
         ],
@@ -210,7 +212,7 @@ def run_batch(
     out_dir: Path,
     site_path: Path | None = None,
     jobs: int | None = None,
-    kinds: tuple[str, ...] = DOCUMENT_KINDS,
+    options: RenderOptions = DEFAULT_OPTIONS,
     print_file: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> BatchResult:
@@ -232,13 +234,13 @@ def run_batch(
             result.items.append({"row": row.number, "status": "error", "error": str(error)})
             result.rejected += 1
             continue
-        fingerprint = input_fingerprint(request, site, kinds)
+        fingerprint = input_fingerprint(request, site, options)
         if _is_current(previous.get(row.number), fingerprint, out_dir):
             result.items.append(previous[row.number])
             result.skipped += 1
             continue
         name = output_name(row.number, request)
-        tasks.append(((row.number, row.record, str(out_dir), name, kinds), fingerprint))
+        tasks.append(((row.number, row.record, str(out_dir), name, options), fingerprint))
     done = len(result.items)
     if progress:
         progress(done, len(rows), result.rejected)

@@ -11,12 +11,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from docgen import __version__
 from docgen.errors import EXIT_REJECTED, EXIT_USAGE, DocgenError
+from docgen.options import DOCUMENT_KINDS, RenderOptions, parse_copies, parse_documents
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +54,31 @@ def reports_errors(command: F) -> F:
             sys.exit(EXIT_REJECTED)
 
     return wrapper  # type: ignore[return-value]
+
+
+def render_options(command: F) -> F:
+    """--docs, --large-print and --copies, parsed into one RenderOptions (``options``)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, docs: str, large_print: bool, copies: str | None, **kw: Any) -> Any:
+        options = RenderOptions(
+            documents=parse_documents(docs),
+            large_print=large_print,
+            consent_copies=parse_copies(copies),
+        )
+        return command(*args, options=options, **kw)
+
+    decorators = [
+        click.option("--docs", default=",".join(DOCUMENT_KINDS), show_default=True,
+                     help="Which documents, comma-separated."),
+        click.option("--large-print", is_flag=True, help="Patient-facing text at 16 pt or more."),
+        click.option("--copies", metavar="patient,record",
+                     help="Print the consent in marked copies, e.g. patient,record."),
+    ]  # fmt: skip
+    decorated: Any = wrapper
+    for decorator in reversed(decorators):
+        decorated = decorator(decorated)
+    return cast(F, decorated)
 
 
 def _load_site(site_path: Path | None) -> Any:
@@ -105,32 +131,32 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The PDF to write.",
 )
-@click.option(
-    "--docs",
-    default="consent,preop,discharge",
-    show_default=True,
-    help="Which documents, comma-separated.",
-)
+@render_options
 @_record_options
 @site_option
 @reports_errors
 def packet(
-    patient: Path | None, output: Path, docs: str, site_path: Path | None, **fields: str | None
+    patient: Path | None,
+    output: Path,
+    options: RenderOptions,
+    site_path: Path | None,
+    **fields: str | None,
 ) -> None:
     """Render one patient's packet from PATIENT.json (or '-') and/or field options."""
     from docgen.catalog import load_catalog
     from docgen.packet import render_packet, write_atomic
-    from docgen.request import parse_documents, validate_record
+    from docgen.request import validate_record
 
-    kinds = parse_documents(docs)
     site = _load_site(site_path)
     record = _read_record(patient)
     record.update({key: value for key, value in fields.items() if value is not None})
     request = validate_record(record, load_catalog(site.resources.procedures), site)
-    result = render_packet(request, site, kinds)
+    result = render_packet(request, site, options)
     write_atomic(output, result.pdf)
     parts = ", ".join(
-        f"{d.kind} p.{d.first_page}-{d.first_page + d.pages - 1}" for d in result.documents
+        f"{d.kind}{f' ({d.copy} copy)' if d.copy else ''} p.{d.first_page}-"
+        f"{d.first_page + d.pages - 1}"
+        for d in result.documents
     )
     click.echo(f"wrote {output} ({result.pages} pages: {parts})")
 
@@ -169,12 +195,7 @@ class _Progress:
     default=None,
     help="Worker processes (default: the number of cores).",
 )
-@click.option(
-    "--docs",
-    default="consent,preop,discharge",
-    show_default=True,
-    help="Which documents, comma-separated.",
-)
+@render_options
 @click.option(
     "--print-file",
     is_flag=True,
@@ -182,14 +203,12 @@ class _Progress:
 )
 @site_option
 @reports_errors
-def batch(schedule: Path, out_dir: Path, jobs: int | None, docs: str, print_file: bool,
-          site_path: Path | None) -> None:  # fmt: skip
+def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOptions,
+          print_file: bool, site_path: Path | None) -> None:  # fmt: skip
     """Render one packet per row of SCHEDULE.csv into OUT_DIR, with manifest.json."""
     from docgen.batch import run_batch
-    from docgen.request import parse_documents
 
-    kinds = parse_documents(docs)
-    result = run_batch(schedule, out_dir, site_path, jobs, kinds, print_file, _Progress())
+    result = run_batch(schedule, out_dir, site_path, jobs, options, print_file, _Progress())
     for line in result.error_lines:
         click.echo(line, err=True)
     summary = f"{result.written} packets written, {result.rejected} rows rejected"

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from docgen.html import render_html
+from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.pdf import render_document, write_pdf
-from docgen.request import DOCUMENT_KINDS, PacketRequest
+from docgen.request import PacketRequest
 from docgen.site import Site
 from docgen.stamp import PageCode, stamp_codes
 from docgen.viewmodel import build_views
@@ -33,6 +34,7 @@ class DocumentInfo:
     form_id: str
     revision: str
     language: str
+    copy: str | None  # "patient" / "record" for marked consent copies
     first_page: int  # 1-based, within the packet; always odd
     pages: int  # its own pages, without a blank page that may follow it
     fingerprint: str  # hash of the catalog entry, templates and translation in force
@@ -54,11 +56,11 @@ def _timestamp() -> str:
 
 
 def render_packet(
-    request: PacketRequest, site: Site, kinds: tuple[str, ...] = DOCUMENT_KINDS
+    request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
 ) -> Packet:
     """Render the requested documents for one patient into one PDF."""
     resources = site.resources
-    views = build_views(request, site, kinds)
+    views = build_views(request, site, options)
     laid_out = []
     infos: list[DocumentInfo] = []
     codes: list[PageCode] = []
@@ -66,7 +68,7 @@ def render_packet(
         document = render_document(render_html(view, resources), resources.templates, view.kind)
         pages = len(document.pages)
         infos.append(DocumentInfo(view.kind, view.form_id, view.revision, view.language,
-                                  first_page=len(codes) + 1, pages=pages,
+                                  view.copy, first_page=len(codes) + 1, pages=pages,
                                   fingerprint=view.fingerprint))  # fmt: skip
         laid_out.append(document)
         codes += [PageCode(request.mrn, view.form_id, view.revision, n, pages)

@@ -21,7 +21,6 @@ from docgen.levels import Level, Region, parse_levels
 from docgen.site import Site
 
 LANGUAGES = ("en", "es", "tr", "de", "fr", "ar")
-DOCUMENT_KINDS = ("consent", "preop", "discharge")
 FIELDS = (
     "mrn", "family_name", "given_name", "dob", "procedure", "levels", "side", "surgery_at",
     "language", "surgeon", "interpreter",
@@ -183,12 +182,3 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
         surgeon=surgeon,
         interpreter=_interpreter(_text(record, "interpreter"), language, site),
     )
-
-
-def parse_documents(value: str) -> tuple[str, ...]:
-    """``--docs consent,preop``: the kinds asked for, always printed in packet order."""
-    asked = {part.strip().lower() for part in value.split(",") if part.strip()}
-    unknown = sorted(asked - set(DOCUMENT_KINDS))
-    if unknown or not asked:
-        raise DocgenError(f"choose from {', '.join(DOCUMENT_KINDS)}", field="docs")
-    return tuple(kind for kind in DOCUMENT_KINDS if kind in asked)

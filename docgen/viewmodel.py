@@ -17,6 +17,7 @@ from functools import cache
 from docgen.catalog import SECTIONS
 from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
 from docgen.levels import Region
+from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.request import PacketRequest, Side
 from docgen.resources import Resources
 from docgen.site import Site
@@ -36,7 +37,7 @@ class DocumentKind:
     title: str  # English msgid
 
 
-DOCUMENT_KINDS: Mapping[str, DocumentKind] = {
+DOCUMENT_FORMS: Mapping[str, DocumentKind] = {
     "consent": DocumentKind("consent", "CONS", "1", N_("Consent form")),
     "preop": DocumentKind("preop", "PREOP", "1", N_("Pre-operative checklist")),
     "discharge": DocumentKind("discharge", "DISCH", "1", N_("Discharge information")),
@@ -46,6 +47,10 @@ REGION_NAMES = {
     Region.CERVICAL: N_("cervical spine (neck)"),
     Region.THORACIC: N_("thoracic spine (middle of the back)"),
     Region.LUMBAR: N_("lumbar spine (lower back)"),
+}
+COPY_LABELS = {
+    "patient": N_("Patient copy"),
+    "record": N_("Copy for the medical record"),
 }
 SIDE_NAMES = {
     Side.LEFT: N_("left side"),
@@ -113,6 +118,9 @@ class DocumentView:
     schedule: ScheduleView
     site: SiteView
     interpreter: bool
+    large_print: bool
+    copy: str | None  # "patient" or "record" when the consent is printed in marked copies
+    copy_label: str | None
     fingerprint: str  # of the catalog entry, templates and translation this text comes from
 
 
@@ -182,7 +190,9 @@ def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleVie
     )
 
 
-def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> list[DocumentView]:
+def build_views(
+    request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
+) -> list[DocumentView]:
     """One view per requested document, in packet order."""
     translations: gettext.NullTranslations = load_translations(site.resources, request.language)
     _ = translations.gettext
@@ -223,9 +233,9 @@ def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> l
     return [
         DocumentView(
             kind=kind,
-            title=_(DOCUMENT_KINDS[kind].title),
-            form_id=f"{site.form_prefix}-{DOCUMENT_KINDS[kind].code}-{procedure.code}",
-            revision=f"{DOCUMENT_KINDS[kind].revision}.{procedure.revision}",
+            title=_(DOCUMENT_FORMS[kind].title),
+            form_id=f"{site.form_prefix}-{DOCUMENT_FORMS[kind].code}-{procedure.code}",
+            revision=f"{DOCUMENT_FORMS[kind].revision}.{procedure.revision}",
             language=request.language,
             direction=fmt.direction,
             paper=site.paper,
@@ -235,10 +245,14 @@ def build_views(request: PacketRequest, site: Site, kinds: tuple[str, ...]) -> l
             schedule=schedule,
             site=site_view,
             interpreter=request.interpreter,
+            large_print=options.large_print,
+            copy=copy,
+            copy_label=_(COPY_LABELS[copy]) if copy else None,
             fingerprint=fingerprint,
         )
-        for kind in kinds
+        for kind in options.documents
+        for copy in (options.consent_copies if kind == "consent" else ()) or (None,)
     ]
 
 
-__all__ = ["DOCUMENT_KINDS", "DocumentView", "Fasting", "build_views", "css_string"]
+__all__ = ["DOCUMENT_FORMS", "DocumentView", "Fasting", "build_views", "css_string"]

@@ -12,8 +12,9 @@ import pypdf
 import pytest
 
 from docgen.catalog import Catalog, load_catalog
+from docgen.options import DOCUMENT_KINDS, RenderOptions
 from docgen.packet import Packet, render_packet
-from docgen.request import DOCUMENT_KINDS, validate_record
+from docgen.request import validate_record
 from docgen.site import Site, load_site
 
 BASE_RECORD: dict[str, Any] = {
@@ -69,11 +70,16 @@ def render(site: Site, catalog: Catalog) -> Callable[..., Rendered]:
     """render(**record_changes) -> Rendered; identical requests are rendered once."""
 
     @cache
-    def cached(items: tuple[tuple[str, Any], ...], kinds: tuple[str, ...]) -> Rendered:
+    def cached(items: tuple[tuple[str, Any], ...], options: RenderOptions) -> Rendered:
         request = validate_record(dict(items), catalog, site)
-        return Rendered(render_packet(request, site, kinds))
+        return Rendered(render_packet(request, site, options))
 
-    def render_record(kinds: tuple[str, ...] = DOCUMENT_KINDS, **changes: Any) -> Rendered:
-        return cached(tuple(sorted(record(**changes).items())), kinds)
+    def render_record(
+        kinds: tuple[str, ...] = DOCUMENT_KINDS,
+        options: RenderOptions | None = None,
+        **changes: Any,
+    ) -> Rendered:
+        chosen = options or RenderOptions(documents=kinds)
+        return cached(tuple(sorted(record(**changes).items())), chosen)
 
     return render_record

@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 
 from docgen.errors import DocgenError
-from docgen.request import Side, parse_documents, validate_record
+from docgen.options import parse_copies, parse_documents
+from docgen.request import Side, validate_record
 from tests.conftest import record
 
 
@@ -99,3 +100,7 @@ def test_document_choice() -> None:
     assert parse_documents("discharge,consent") == ("consent", "discharge")
     with pytest.raises(DocgenError, match="docs: choose from consent, preop, discharge"):
         parse_documents("consent,letter")
+    assert parse_copies("record, patient") == ("patient", "record")
+    assert parse_copies(None) == ()
+    with pytest.raises(DocgenError, match="copies: choose from patient, record"):
+        parse_copies("nurse")
