@@ -13,11 +13,11 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import resource
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,25 +269,20 @@ def _render_all(
     if not tasks:
         return
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    with ProcessPoolExecutor(
-        max_workers=workers,
+    fingerprints = {task[0]: fingerprint for task, fingerprint in tasks}
+    # multiprocessing.Pool, not ProcessPoolExecutor: on Python 3.11 the executor's
+    # max_tasks_per_child can deadlock once workers are replaced.
+    with multiprocessing.Pool(
+        processes=workers,
         initializer=_init_worker,
         initargs=(str(site_path) if site_path else None,),
-        max_tasks_per_child=TASKS_PER_WORKER,
+        maxtasksperchild=TASKS_PER_WORKER,
     ) as pool:
-        pending: dict[Future[dict[str, Any]], str] = {
-            pool.submit(render_row, task): fingerprint for task, fingerprint in tasks
-        }
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                fingerprint = pending.pop(future)
-                item = future.result()
-                result.peak_worker_rss_kib = max(result.peak_worker_rss_kib,
-                                                 item.pop("rss_kib", 0))  # fmt: skip
-                if item["status"] == "ok":
-                    item["input"] = fingerprint
-                yield item
+        for item in pool.imap_unordered(render_row, [task for task, _ in tasks]):
+            result.peak_worker_rss_kib = max(result.peak_worker_rss_kib, item.pop("rss_kib", 0))
+            if item["status"] == "ok":
+                item["input"] = fingerprints[item["row"]]
+            yield item
             # Saved after every packet: a killed run's re-run knows what is already done.
             write_manifest(out_dir, result.items)
 

@@ -123,6 +123,7 @@ def cli() -> None:
 
 
 @cli.command()
+@reports_errors  # outermost: also catches option parsing errors
 @click.argument("patient", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o",
@@ -134,7 +135,6 @@ def cli() -> None:
 @render_options
 @_record_options
 @site_option
-@reports_errors
 def packet(
     patient: Path | None,
     output: Path,
@@ -180,6 +180,7 @@ class _Progress:
 
 
 @cli.command()
+@reports_errors  # outermost: also catches option parsing errors
 @click.argument("schedule", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o",
@@ -202,7 +203,6 @@ class _Progress:
     help="Also write print-file.pdf: every packet in row order, for one print job.",
 )
 @site_option
-@reports_errors
 def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOptions,
           print_file: bool, site_path: Path | None) -> None:  # fmt: skip
     """Render one packet per row of SCHEDULE.csv into OUT_DIR, with manifest.json."""

@@ -30,9 +30,19 @@ DEMO_RECORDS: tuple[dict[str, str], ...] = (
         "procedure": "percutaneous-discectomy", "levels": "l3-4", "side": "left",
         "surgery_at": "2026-12-04T10:00", "language": "en",
     },
+    {
+        "mrn": "D000106", "family_name": "García López", "given_name": "Lucía",
+        "dob": "1969-02-08", "procedure": "discectomy", "levels": "C5-C6", "side": "right",
+        "surgery_at": "2026-12-04T11:30", "language": "es",
+    },
+    {
+        "mrn": "D000107", "family_name": "حداد", "given_name": "سمير", "dob": "1963-05-21",
+        "procedure": "nucleoplasty", "levels": "L5-S1", "surgery_at": "2026-12-04T15:00",
+        "language": "ar",
+    },
 )  # fmt: skip
 
 
 def demo_file_name(index: int, request: PacketRequest) -> str:
-    """No names or birth dates in file names: number, procedure and first level only."""
-    return f"{index:02d}-{request.procedure.id}-{request.levels[0].code}.pdf"
+    """No names or birth dates in file names: number, procedure, first level, language."""
+    return f"{index:02d}-{request.procedure.id}-{request.levels[0].code}-{request.language}.pdf"

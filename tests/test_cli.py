@@ -163,12 +163,23 @@ def test_demo_renders_sample_packets(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     files = sorted((tmp_path / "demo").glob("*.pdf"))
     assert [f.name for f in files] == [
-        "01-nucleoplasty-L4-L5.pdf", "02-nucleoplasty-C5-C6.pdf", "03-discectomy-L5-S1.pdf",
-        "04-endoscopic-discectomy-L4-L5.pdf", "05-percutaneous-discectomy-L3-L4.pdf",
+        "01-nucleoplasty-L4-L5-en.pdf", "02-nucleoplasty-C5-C6-en.pdf",
+        "03-discectomy-L5-S1-en.pdf", "04-endoscopic-discectomy-L4-L5-en.pdf",
+        "05-percutaneous-discectomy-L3-L4-en.pdf", "06-discectomy-C5-C6-es.pdf",
+        "07-nucleoplasty-L5-S1-ar.pdf",
     ]  # fmt: skip
     cervical = " ".join(pages_text(files[1].read_bytes()))
     assert "Okafor, Ben" in cervical and "face up" in cervical
     assert all((f.stat().st_mode & 0o777) == 0o600 for f in files)
+    # Duplex: every document of every demo packet starts on an odd page (its code says 1/N).
+    from tests.test_print import decode_codes
+
+    for path in files:
+        codes = [found[0] for found in decode_codes(path.read_bytes(), dpi=150)]
+        assert len(codes) % 2 == 0
+        starts = [index + 1 for index, code in enumerate(codes) if code.endswith("|1/" +
+                  code.rsplit("/", 1)[-1])]  # fmt: skip
+        assert len(starts) == 3 and all(page % 2 == 1 for page in starts), (path.name, codes)
 
 
 def test_help_does_not_import_the_renderer() -> None:
