@@ -215,3 +215,22 @@ def test_a_killed_run_leaves_only_valid_pdfs_and_the_rerun_completes(tmp_path: P
     summary = rerun.stdout.strip()
     written_now = int(summary.split()[0])
     assert written_now <= 6 - 2  # the finished packets were recognised and skipped
+
+
+def test_a_render_that_hangs_is_stopped_and_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docgen import batch
+    from docgen.options import RenderOptions
+
+    def hang(*args: Any, **kwargs: Any) -> None:
+        time.sleep(30)
+
+    monkeypatch.setattr(batch, "RENDER_TIME_LIMIT", 1)
+    monkeypatch.setattr(batch, "render_packet", hang)
+    batch._init_worker(None)
+    started = time.monotonic()
+    item = batch.render_row((7, schedule_rows(1)[0], str(tmp_path), "x.pdf", RenderOptions()))
+    assert time.monotonic() - started < 10
+    assert item == {"row": 7, "status": "error", "error": "render: rendering took longer than 1 s"}
+    assert not list(tmp_path.iterdir())

@@ -176,3 +176,10 @@ def test_page_counts_restart_per_document(render: Any) -> None:
         numbers = [re.search(r"Page (\d+) of (\d+)", page).groups()  # type: ignore[union-attr]
                    for page in packet.document_pages(info.kind)]  # fmt: skip
         assert numbers == [(str(n), str(info.pages)) for n in range(1, info.pages + 1)]
+
+
+def test_discharge_into_a_responsible_adult(render: Any) -> None:
+    sedated = render().document_text("discharge")
+    assert "Responsible adult" in sedated and "stay with them for the first 24 hours" in sedated
+    awake = render(procedure="percutaneous-discectomy", side="left").document_text("discharge")
+    assert "Responsible adult" in awake and "I am taking the patient home." in awake

@@ -219,3 +219,11 @@ def test_unknown_language_is_an_error_not_a_fallback(fake_site: tuple[Path, Path
     assert run(*packet_args(site, out, language="pt")).output.startswith(
         'error: language: "pt" is not one of'
     )
+
+
+def test_shipped_catalogs_pass_the_check() -> None:
+    result = run("i18n", "check")
+    assert result.exit_code == 0, result.output
+    assert result.output == "ok: docgen.pot is current; ar, de, es, fr, tr complete\n"
+    stats = run("i18n", "stats").output.splitlines()
+    assert len(stats) == 6 and all(line.endswith("100.0%") for line in stats[1:])
