@@ -42,9 +42,6 @@ def reports_errors(command: F) -> F:
         except DocgenError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(error.exit_code)
-        except click.UsageError as error:
-            click.echo(f"error: {error.format_message()}", err=True)
-            sys.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
@@ -354,8 +351,16 @@ def stats_(site_path: Path | None) -> None:
 
 
 def main() -> None:
+    """Entry point: Click's own usage errors also become one line (exit 2)."""
     try:
-        cli(prog_name="docgen")
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="docgen", standalone_mode=False)
+    except click.UsageError as error:
+        click.echo(f"error: {error.format_message()} (see 'docgen --help')", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        click.echo(f"error: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except (KeyboardInterrupt, click.Abort):
         click.echo("interrupted", err=True)
         sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -189,3 +189,21 @@ def test_help_does_not_import_the_renderer() -> None:
     code = "import sys; from docgen.cli import cli; print('weasyprint' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["packet", "patient.json"], "error: Missing option '-o' / '--output'."),
+        (["batch", "s.csv", "-o", "out", "--jobs", "0"], "error: Invalid value for '--jobs'"),
+        (["packet", "-o", "x.pdf", "--colour", "red"], "error: No such option '--colour'"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_code_2(args: list[str], expected: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "docgen", *args], capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(expected) and done.stderr.count("\n") == 1, done.stderr
