@@ -3,6 +3,8 @@
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docgen.errors import DocgenError
 from docgen.options import parse_copies, parse_documents
@@ -104,3 +106,23 @@ def test_document_choice() -> None:
     assert parse_copies(None) == ()
     with pytest.raises(DocgenError, match="copies: choose from patient, record"):
         parse_copies("nurse")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=st.sampled_from(["mrn", "family_name", "given_name", "dob", "procedure", "levels",
+                           "side", "surgery_at", "language", "surgeon", "interpreter"]),
+    value=st.text(max_size=40),
+)  # fmt: skip
+def test_any_text_in_any_field_is_accepted_or_one_clean_line(
+    catalog: Any, site: Any, field: str, value: str
+) -> None:
+    try:
+        validate_record(record(**{field: value}), catalog, site)
+    except DocgenError as error:
+        message = str(error)
+        assert message.startswith(f"{error.field}: ")
+        assert "\n" not in message and "Testperson" not in message
+        assert all(ch.isprintable() for ch in message)
+        if field in ("family_name", "given_name", "dob") and len(value.strip()) > 3:
+            assert value.strip() not in message  # never echoes names or birth dates
