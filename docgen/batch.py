@@ -41,6 +41,7 @@ TASKS_PER_WORKER = 40  # WeasyPrint's memory grows over many renders: recycle wo
 class Row:
     number: int  # spreadsheet row: header is 1
     record: dict[str, str]
+    extra_cells: bool = False  # more cells than the header has columns
 
 
 @dataclass
@@ -97,9 +98,8 @@ def read_schedule(path: Path) -> list[Row]:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, e.g. the empty rows a spreadsheet exports at the end
         padded = cells + [""] * (len(header) - len(cells))
-        rows.append(Row(index, dict(zip(header, padded, strict=False))))
-        if len(cells) > len(header):
-            rows[-1].record["__extra__"] = "x"
+        record = dict(zip(header, padded, strict=False))
+        rows.append(Row(index, record, extra_cells=len(cells) > len(header)))
     return rows
 
 
@@ -227,8 +227,8 @@ def run_batch(
     tasks = []
     for row in rows:
         try:
-            if "__extra__" in row.record:
-                raise DocgenError("more cells than columns", field="row")
+            if row.extra_cells:
+                raise DocgenError("more cells than the header has columns", field="row")
             request = validate_record(row.record, catalog, site)
         except DocgenError as error:
             result.items.append({"row": row.number, "status": "error", "error": str(error)})
@@ -254,7 +254,7 @@ def run_batch(
         if progress:
             progress(done, len(rows), result.rejected)
     write_manifest(out_dir, result.items)
-    if print_file:
+    if print_file and result.written + result.skipped:
         write_print_file(out_dir, result.items)
     return result
 
