@@ -234,3 +234,27 @@ def test_a_render_that_hangs_is_stopped_and_reported(
     assert time.monotonic() - started < 10
     assert item == {"row": 7, "status": "error", "error": "render: rendering took longer than 1 s"}
     assert not list(tmp_path.iterdir())
+
+
+def test_a_latin1_export_is_refused_up_front(tmp_path: Path) -> None:
+    schedule = tmp_path / "s.csv"
+    schedule.write_bytes(",".join(COLUMNS).encode() + "\n0001,Müller,Jörg\n".encode("latin-1"))
+    result = run("batch", str(schedule), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output == "error: schedule s.csv: not UTF-8; export it as CSV UTF-8\n"
+
+
+def test_row_with_extra_cells_and_us_style_birth_date(tmp_path: Path) -> None:
+    rows = schedule_rows(3)
+    rows[1]["dob"] = "02/12/1961"
+    schedule = write_csv(tmp_path / "s.csv", rows)
+    text = schedule.read_text(encoding="utf-8-sig").splitlines()
+    text[3] += ",surplus"
+    schedule.write_text("\n".join(text) + "\n", encoding="utf-8")
+    result = run("batch", str(schedule), "-o", str(tmp_path / "out"), "--docs", "preop")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "row 3: dob: not a valid date; write it as YYYY-MM-DD (e.g. 1961-03-12)",
+        "row 4: row: more cells than the header has columns",
+    ]
+    assert result.stdout.strip() == "1 packets written, 2 rows rejected"
