@@ -21,7 +21,7 @@ from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.request import PacketRequest, Side
 from docgen.resources import Resources
 from docgen.site import Site
-from docgen.timing import Fasting, preop_timing
+from docgen.timing import preop_timing
 
 
 def N_(message: str) -> str:
@@ -88,7 +88,6 @@ class ScheduleView:
     abstinence_date: str
     abstinence_time: str
     fasting: str  # a Fasting value
-    fasting_date: str
     last_food_time: str | None
     escort_required: bool
 
@@ -184,7 +183,6 @@ def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleVie
         abstinence_date=fmt.full_date(timing.abstinence_from),
         abstinence_time=fmt.time(timing.abstinence_from),
         fasting=timing.fasting.value,
-        fasting_date=fmt.full_date(timing.surgery_at),
         last_food_time=fmt.time(last_food) if last_food else None,
         escort_required=request.procedure.anaesthesia.needs_escort,
     )
@@ -255,4 +253,3 @@ def build_views(
     ]
 
 
-__all__ = ["DOCUMENT_FORMS", "DocumentView", "Fasting", "build_views", "css_string"]
