@@ -222,6 +222,12 @@ def check_catalog(
             if _FORBIDDEN.search(text):
                 problems.append(Problem(name, line, _short(msgid),
                                         "control or bidi-override character"))  # fmt: skip
+    flagged = {problem.line for problem in problems}
+    for message, errors in catalog.check():  # Babel's own checkers (python-format...)
+        if message.lineno not in flagged and not message.fuzzy:
+            for error in errors:
+                problems.append(Problem(name, message.lineno or 0, _short(str(message.id)),
+                                        f"invalid: {error}"))  # fmt: skip
     for msgid, _context in sorted(expected - present, key=lambda k: k[0]):
         problems.append(Problem(name, 0, _short(msgid), "missing"))
     return problems
