@@ -85,20 +85,19 @@ def _load_site(site_path: Path | None) -> Any:
 
 
 def _read_record(patient: Path | None) -> dict[str, object]:
+    # The file's name is not repeated: people name files after patients.
     if patient is None:
         return {}
     try:
         text = sys.stdin.read() if str(patient) == "-" else patient.read_text(encoding="utf-8-sig")
         data = json.loads(text)
     except OSError:
-        raise DocgenError(f"{patient.name}: cannot be read", field="patient") from None
+        raise DocgenError("the file cannot be read", field="patient") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", "?")
-        raise DocgenError(
-            f"{patient.name}: not valid UTF-8 JSON (line {line})", field="patient"
-        ) from None
+        raise DocgenError(f"not valid UTF-8 JSON (line {line})", field="patient") from None
     if not isinstance(data, dict):
-        raise DocgenError(f"{patient.name}: expected one JSON object", field="patient")
+        raise DocgenError("expected one JSON object", field="patient")
     return data
 
 

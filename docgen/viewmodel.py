@@ -251,5 +251,3 @@ def build_views(
         for kind in options.documents
         for copy in (options.consent_copies if kind == "consent" else ()) or (None,)
     ]
-
-

@@ -108,7 +108,7 @@ def test_broken_json_is_one_line(tmp_path: Path) -> None:
     bad.write_text('{"mrn": "1", "family_name": "Secret"', encoding="utf-8")
     result = run("packet", str(bad), "-o", str(tmp_path / "x.pdf"))
     assert result.exit_code == 1
-    assert result.output == "error: patient: patient.json: not valid UTF-8 JSON (line 1)\n"
+    assert result.output == "error: patient: not valid UTF-8 JSON (line 1)\n"
 
 
 def test_bad_site_is_a_configuration_error(patient_file: Path, tmp_path: Path) -> None:
