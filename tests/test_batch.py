@@ -258,3 +258,19 @@ def test_row_with_extra_cells_and_us_style_birth_date(tmp_path: Path) -> None:
         "row 4: row: more cells than the header has columns",
     ]
     assert result.stdout.strip() == "1 packets written, 2 rows rejected"
+
+
+def test_progress_shows_rows_rejections_and_eta_on_a_terminal(capsys: pytest.CaptureFixture[str]
+                                                              ) -> None:  # fmt: skip
+    from docgen.cli import _Progress
+
+    progress = _Progress()
+    progress.enabled = True  # as on a terminal
+    progress(5, 20, 1)
+    progress(20, 20, 2)
+    err = capsys.readouterr().err
+    assert "5/20 rows, 1 rejected, ETA" in err and err.endswith(
+        "20/20 rows, 2 rejected, ETA    0 s\n"
+    )
+    quiet = _Progress()
+    assert quiet.enabled is False  # tests, pipes and cron jobs: no bar

@@ -183,3 +183,29 @@ def test_discharge_into_a_responsible_adult(render: Any) -> None:
     assert "Responsible adult" in sedated and "stay with them for the first 24 hours" in sedated
     awake = render(procedure="percutaneous-discectomy", side="left").document_text("discharge")
     assert "Responsible adult" in awake and "I am taking the patient home." in awake
+
+
+# Key facts from the seed documents, as the patient reads them in the printed packet.
+SEED_FACTS = [
+    ({"procedure": "percutaneous-discectomy", "side": "left"}, "consent",
+     ["one single disc level", "discography", "CT scanner or live X-ray", "stay awake",
+      "face down"]),
+    ({"procedure": "percutaneous-discectomy", "side": "left"}, "discharge",
+     ["Rest in bed for the first day", "within one to six weeks"]),
+    ({"procedure": "endoscopic-discectomy", "side": "right"}, "consent",
+     ["about 4 mm", "about an hour", "face down", "Local anaesthetic with conscious sedation"]),
+    ({"procedure": "discectomy", "side": "left"}, "consent",
+     ["General anaesthetic", "stitches (sutures) or staples", "face down"]),
+    ({"procedure": "discectomy", "side": "left", "levels": "C5-C6"}, "consent",
+     ["front of the neck", "face up", "spacer"]),
+    ({}, "consent", ["20 to 30 minutes", "Local anaesthetic with light sedation"]),
+    ({}, "discharge", ["two months after the treatment", "fever"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("changes", "kind", "facts"), SEED_FACTS)
+def test_seed_facts_reach_the_page(render: Any, changes: dict[str, str], kind: str,
+                                   facts: list[str]) -> None:  # fmt: skip
+    text = render(**changes).document_text(kind)
+    for fact in facts:
+        assert fact in text, fact
