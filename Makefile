@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test clean
+.PHONY: demo test bench clean
 
 $(BIN)/docgen: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ test: $(BIN)/docgen
 	$(BIN)/ruff check docgen tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+bench: $(BIN)/docgen
+	$(BIN)/python bench/bench_batch.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR)
