@@ -22,7 +22,7 @@ ENGLISH = {"the", "and", "you", "your", "with", "this", "that", "have", "are", "
 # Text that is the same in every language: site data, patient data, identifiers.
 SHARED = re.compile(
     r"Riverside Demo Hospital|Spine Day-Surgery Unit|1 Example Way|Demotown DT1 0AA|"
-    r"Testperson|Robin|DEMO-\w+-\w+|\b[0-9a-f]{16}\b"
+    r"Testperson|Robin|DEMO-\w+-\w+"
 )
 ABSTINENCE_DATE = {
     "es": "30 de noviembre de 2026",
@@ -43,6 +43,8 @@ def test_packet_is_entirely_in_its_language(
 ) -> None:
     packet = render(language=language, procedure=procedure, side=side)
     text = " ".join(packet.pages)
+    for info in packet.packet.documents:  # hex digits such as "be" are not English
+        text = text.replace(info.fingerprint, " ")
     assert english_words(text) == []
     if language in ABSTINENCE_DATE:
         assert ABSTINENCE_DATE[language] in packet.document_text("preop")
