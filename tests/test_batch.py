@@ -228,7 +228,9 @@ def test_a_render_that_hangs_is_stopped_and_reported(
 
     monkeypatch.setattr(batch, "RENDER_TIME_LIMIT", 1)
     monkeypatch.setattr(batch, "render_packet", hang)
-    batch._init_worker(None)
+    previous_sigint = signal.getsignal(signal.SIGINT)
+    batch._init_worker(None)  # as in a worker: loads the site, ignores Ctrl-C
+    signal.signal(signal.SIGINT, previous_sigint)
     started = time.monotonic()
     item = batch.render_row((7, schedule_rows(1)[0], str(tmp_path), "x.pdf", RenderOptions()))
     assert time.monotonic() - started < 10
