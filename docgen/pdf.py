@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -36,7 +37,8 @@ class _Capture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.getMessage().startswith(_HARMLESS):
             return
-        self.messages.append(record.getMessage().splitlines()[0][:200])
+        first_line = record.getMessage().splitlines()[0]
+        self.messages.append(re.sub(r"data:[^\"'\s]{20,}", "data:...", first_line)[:300])
 
 
 @contextmanager

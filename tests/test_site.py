@@ -1,0 +1,94 @@
+"""Site configuration: the demo default, a hospital's own SITE.toml, and its mistakes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from docgen.errors import ConfigError
+from docgen.packet import render_packet
+from docgen.request import validate_record
+from docgen.site import load_site
+from tests.conftest import record
+
+DEMO = load_site().resources.templates / "sites" / "demo.toml"
+
+
+def site_file(tmp_path: Path, extra: str = "", replace: tuple[str, str] = ("", "")) -> Path:
+    path = tmp_path / "site.toml"
+    text = DEMO.read_text(encoding="utf-8")
+    if replace[0]:
+        text = text.replace(*replace)
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def test_the_demo_site_is_clearly_fictional() -> None:
+    site = load_site()
+    assert site.name == "Riverside Demo Hospital"
+    assert site.phone_day.startswith("01632 960")  # the UK range reserved for fiction
+    assert (site.paper, site.staff_language, site.arrival_lead_minutes) == ("A4", "en", 60)
+
+
+def test_a_logo_is_embedded_from_the_site_folder(tmp_path: Path, catalog: Any) -> None:
+    Image.new("RGB", (120, 40), (0, 90, 160)).save(tmp_path / "logo.png")
+    site = load_site(site_file(tmp_path, '\nlogo = "logo.png"\n'))
+    assert site.logo_data_uri and site.logo_data_uri.startswith("data:image/png;base64,")
+    pdf = render_packet(validate_record(record(), catalog, site), site).pdf
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            images = [name for name, obj in page.get_images().items() if obj.Subtype == "/Image"]
+            assert len(images) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "replace", "message"),
+    [
+        ('\nward = "7B"\n', ("", ""), "site site.toml: unknown keys ['ward']"),
+        (
+            "",
+            ('timezone = "Europe/London"', 'timezone = "Mars/Olympus"'),
+            "site site.toml: timezone is not a known IANA time zone",
+        ),
+        (
+            "",
+            ("arrival_lead_minutes = 60", "arrival_lead_minutes = -5"),
+            "site site.toml: arrival_lead_minutes must be a whole number from 0 to 240",
+        ),
+        (
+            '\nlogo = "missing.png"\n',
+            ("", ""),
+            "site site.toml: logo must be a PNG or SVG file under 512 KiB",
+        ),
+        (
+            "",
+            ('name = "Riverside Demo Hospital"', 'name = ""'),
+            "site site.toml: name must be a non-empty text",
+        ),
+        ("\n[broken\n", ("", ""), "site site.toml: not valid TOML"),
+    ],
+)
+def test_configuration_mistakes_are_one_line(
+    tmp_path: Path, extra: str, replace: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_site(site_file(tmp_path, extra, replace))
+    assert str(caught.value).startswith(message)
+    assert caught.value.exit_code == 2
+
+
+def test_arrival_time_follows_the_site(tmp_path: Path, catalog: Any) -> None:
+    from tests.conftest import pages_text
+
+    site = load_site(site_file(tmp_path, replace=("arrival_lead_minutes = 60",
+                                                  "arrival_lead_minutes = 90")))  # fmt: skip
+    from docgen.options import RenderOptions
+
+    pdf = render_packet(validate_record(record(), catalog, site), site,
+                        RenderOptions(documents=("preop",))).pdf  # fmt: skip
+    assert "Please arrive at 07:00" in " ".join(pages_text(pdf))
