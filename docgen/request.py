@@ -138,10 +138,14 @@ def _choice(value: str, key: str, choices: tuple[str, ...]) -> str:
     return lowered
 
 
-def _interpreter(value: str, language: str, site: Site) -> bool:
-    if not value:
+def _interpreter(record: Mapping[str, object], language: str, site: Site) -> bool:
+    value = record.get("interpreter")
+    if isinstance(value, bool):  # JSON true / false
+        return value
+    text = _text(record, "interpreter")
+    if not text:
         return language != site.staff_language
-    return _choice(value, "interpreter", ("yes", "no")) == "yes"
+    return _choice(text, "interpreter", ("yes", "no")) == "yes"
 
 
 def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) -> PacketRequest:
@@ -180,5 +184,5 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
         surgery_at=surgery_at,
         language=language,
         surgeon=surgeon,
-        interpreter=_interpreter(_text(record, "interpreter"), language, site),
+        interpreter=_interpreter(record, language, site),
     )

@@ -91,6 +91,11 @@ def test_interpreter_defaults_to_language_difference(catalog: Any, site: Any) ->
         validate_record(record(language="es", interpreter="no"), catalog, site).interpreter is False
     )
     assert validate_record(record(interpreter="yes"), catalog, site).interpreter is True
+    assert validate_record(record(interpreter=True), catalog, site).interpreter is True
+    assert (
+        validate_record(record(language="ar", interpreter=False), catalog, site).interpreter
+        is False
+    )
 
 
 def test_arabic_and_turkish_names_are_accepted(catalog: Any, site: Any) -> None:
