@@ -90,14 +90,6 @@ class Procedure:
         by_region = self.sections[section]
         return by_region.get("all", ()) + by_region.get(region.value, ())
 
-    def messages(self) -> list[str]:
-        """Every translatable text of this entry, in file order."""
-        found = [self.name, self.anaesthesia_text]
-        for by_region in self.sections.values():
-            for texts in by_region.values():
-                found.extend(texts)
-        return found
-
     def check_levels(self, levels: tuple[Level, ...]) -> None:
         region = levels[0].region
         if region not in self.regions:
