@@ -26,6 +26,23 @@ class DocgenError(Exception):
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+class InvalidRecord(DocgenError):
+    """Every problem found in one patient record, reported at once.
+
+    ``problems`` holds one :class:`DocgenError` per fault, each naming its field, in the
+    order of the record's fields. The CLI prints one line per problem; a batch row, the web
+    form and the JSON API report them all together.
+    """
+
+    def __init__(self, problems: list[DocgenError]) -> None:
+        super().__init__("; ".join(str(p) for p in problems), field=None)
+        self.problems = tuple(problems)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(p.field for p in self.problems if p.field)
+
+
 class ConfigError(DocgenError):
     """The site configuration, the catalog or the templates are unusable (exit 2)."""
 

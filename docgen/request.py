@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from docgen.catalog import Catalog, Procedure
-from docgen.errors import DocgenError
+from docgen.errors import DocgenError, InvalidRecord
 from docgen.fonts import unprintable
 from docgen.levels import Level, Region, parse_levels
 from docgen.site import Site
@@ -35,6 +36,7 @@ _MAX_NAME = 100
 # Zero-width joiners shape Arabic and Indic names correctly; every other format character
 # (bidi overrides, isolates, invisible marks) could make a printed name read differently.
 _ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
+T = TypeVar("T")
 
 
 class Side(StrEnum):
@@ -148,31 +150,81 @@ def _interpreter(record: Mapping[str, object], language: str, site: Site) -> boo
     return _choice(text, "interpreter", ("yes", "no")) == "yes"
 
 
-def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) -> PacketRequest:
-    """Check one patient record (JSON object, CSV row or CLI options) and build the request."""
-    unknown = sorted(set(record) - set(FIELDS))
-    if unknown:
-        raise DocgenError(f"unknown field; the fields are: {', '.join(FIELDS)}", field=unknown[0])
-    mrn = _mrn(_required(record, "mrn"))
-    family_name = _person_name(_required(record, "family_name"), "family_name", site)
-    given_name = _person_name(_required(record, "given_name"), "given_name", site)
-    dob = _date(_required(record, "dob"), "dob")
-    procedure = catalog.get(_required(record, "procedure"))
+class _Problems:
+    """Collects field errors so that one pass reports every problem of a record."""
+
+    def __init__(self) -> None:
+        self.found: list[DocgenError] = []
+
+    def check(self, function: Callable[..., T], *args: object) -> T | None:
+        try:
+            return function(*args)
+        except InvalidRecord as errors:
+            self.found.extend(errors.problems)
+        except DocgenError as error:
+            self.found.append(error)
+        return None
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise InvalidRecord(self.found)
+
+
+def _levels(record: Mapping[str, object], procedure: Procedure | None) -> tuple[Level, ...]:
     raw_levels = record.get("levels")
     levels = parse_levels(raw_levels if isinstance(raw_levels, list) else _text(record, "levels"))
-    procedure.check_levels(levels)
+    if procedure is not None:
+        procedure.check_levels(levels)
+    return levels
+
+
+def _side(record: Mapping[str, object], procedure: Procedure | None) -> Side | None:
     side_text = _text(record, "side")
     side = Side(_choice(side_text, "side", tuple(s.value for s in Side))) if side_text else None
-    if side is None and procedure.side_required:
+    if side is None and procedure is not None and procedure.side_required:
         raise DocgenError(
             f"is required for {procedure.id} (left, right, bilateral or central)", field="side"
         )
-    surgery_at = _surgery_at(_required(record, "surgery_at"))
-    if not date(1900, 1, 1) <= dob <= surgery_at.date():
-        raise DocgenError("must lie between 1900 and the day of the procedure", field="dob")
-    language = _choice(_required(record, "language"), "language", LANGUAGES)
+    return side
+
+
+def _surgeon(record: Mapping[str, object], site: Site) -> str | None:
     surgeon_text = _text(record, "surgeon")
-    surgeon = _person_name(surgeon_text, "surgeon", site) if surgeon_text else None
+    return _person_name(surgeon_text, "surgeon", site) if surgeon_text else None
+
+
+def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) -> PacketRequest:
+    """Check one patient record (JSON object, CSV row or CLI options) and build the request.
+
+    Every field is checked; all problems are raised together as :class:`InvalidRecord`.
+    """
+    problems = _Problems()
+    for key in sorted(set(record) - set(FIELDS)):
+        problems.found.append(
+            DocgenError(f"unknown field; the fields are: {', '.join(FIELDS)}", field=key)
+        )
+    mrn = problems.check(lambda: _mrn(_required(record, "mrn")))
+    family_name = problems.check(
+        lambda: _person_name(_required(record, "family_name"), "family_name", site)
+    )
+    given_name = problems.check(
+        lambda: _person_name(_required(record, "given_name"), "given_name", site)
+    )
+    dob = problems.check(lambda: _date(_required(record, "dob"), "dob"))
+    procedure = problems.check(lambda: catalog.get(_required(record, "procedure")))
+    levels = problems.check(_levels, record, procedure)
+    side = problems.check(_side, record, procedure)
+    surgery_at = problems.check(lambda: _surgery_at(_required(record, "surgery_at")))
+    if dob is not None and surgery_at is not None:
+        problems.check(_dob_range, dob, surgery_at)
+    language = problems.check(
+        lambda: _choice(_required(record, "language"), "language", LANGUAGES)
+    )
+    surgeon = problems.check(_surgeon, record, site)
+    interpreter = problems.check(_interpreter, record, language or site.staff_language, site)
+    problems.raise_if_any()
+    assert mrn and family_name and given_name and dob and procedure and levels
+    assert surgery_at and language and interpreter is not None
     return PacketRequest(
         mrn=mrn,
         family_name=family_name,
@@ -184,5 +236,10 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
         surgery_at=surgery_at,
         language=language,
         surgeon=surgeon,
-        interpreter=_interpreter(record, language, site),
+        interpreter=interpreter,
     )
+
+
+def _dob_range(dob: date, surgery_at: datetime) -> None:
+    if not date(1900, 1, 1) <= dob <= surgery_at.date():
+        raise DocgenError("must lie between 1900 and the day of the procedure", field="dob")

@@ -1,87 +1,20 @@
-"""The ``docgen`` command: parses options, calls the API, turns errors into one line.
-
-Nothing here renders or validates by itself; see docgen.packet and docgen.request.
-"""
+"""Rendering commands: ``packet``, ``batch``, ``demo`` and ``procedures``."""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import click
 
-from docgen import __version__
-from docgen.errors import EXIT_REJECTED, EXIT_USAGE, DocgenError
-from docgen.options import DOCUMENT_KINDS, RenderOptions, parse_copies, parse_documents
+from docgen.cli import cli, load_site_option, render_options, reports_errors, site_option
+from docgen.errors import DocgenError
+from docgen.options import RenderOptions
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-site_option = click.option(
-    "--site",
-    "site_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Site configuration (SITE.toml). Default: the embedded demo site.",
-)
-
-
-def reports_errors(command: F) -> F:
-    """Turn any failure into one line on stderr and the contract's exit code.
-
-    Tracebacks are never shown: they could carry patient data from the input.
-    """
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except DocgenError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(error.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except Exception as error:
-            click.echo(
-                f"error: internal error ({type(error).__name__}); please report it", err=True
-            )
-            sys.exit(EXIT_REJECTED)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def render_options(command: F) -> F:
-    """--docs, --large-print and --copies, parsed into one RenderOptions (``options``)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, docs: str, large_print: bool, copies: str | None, **kw: Any) -> Any:
-        options = RenderOptions(
-            documents=parse_documents(docs),
-            large_print=large_print,
-            consent_copies=parse_copies(copies),
-        )
-        return command(*args, options=options, **kw)
-
-    decorators = [
-        click.option("--docs", default=",".join(DOCUMENT_KINDS), show_default=True,
-                     help="Which documents, comma-separated."),
-        click.option("--large-print", is_flag=True, help="Patient-facing text at 16 pt or more."),
-        click.option("--copies", metavar="patient,record",
-                     help="Print the consent in marked copies, e.g. patient,record."),
-    ]  # fmt: skip
-    decorated: Any = wrapper
-    for decorator in reversed(decorators):
-        decorated = decorator(decorated)
-    return cast(F, decorated)
-
-
-def _load_site(site_path: Path | None) -> Any:
-    from docgen.site import load_site
-
-    return load_site(site_path)
+F = TypeVar("F", bound=Any)
 
 
 def _read_record(patient: Path | None) -> dict[str, object]:
@@ -112,12 +45,6 @@ def _record_options(command: F) -> F:
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="docgen")
-def cli() -> None:
-    """Consent forms, pre-operative checklists and discharge sheets for spine procedures."""
-
-
 @cli.command()
 @reports_errors  # outermost: also catches option parsing errors
 @click.argument("patient", required=False, type=click.Path(dir_okay=False, path_type=Path))
@@ -143,7 +70,7 @@ def packet(
     from docgen.packet import render_packet, write_atomic
     from docgen.request import validate_record
 
-    site = _load_site(site_path)
+    site = load_site_option(site_path)
     record = _read_record(patient)
     record.update({key: value for key, value in fields.items() if value is not None})
     request = validate_record(record, load_catalog(site.resources.procedures), site)
@@ -222,7 +149,7 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
     """List the procedure catalog: ids, names, regions and level limits."""
     from docgen.catalog import load_catalog
 
-    site = _load_site(site_path)
+    site = load_site_option(site_path)
     rows = [
         {
             "id": p.id,
@@ -263,7 +190,7 @@ def demo(out_dir: Path, site_path: Path | None) -> None:
     from docgen.packet import render_packet, write_atomic
     from docgen.request import validate_record
 
-    site = _load_site(site_path)
+    site = load_site_option(site_path)
     catalog = load_catalog(site.resources.procedures)
     for index, record in enumerate(DEMO_RECORDS, start=1):
         request = validate_record(record, catalog, site)
@@ -271,93 +198,3 @@ def demo(out_dir: Path, site_path: Path | None) -> None:
         path = out_dir / demo_file_name(index, request)
         write_atomic(path, result.pdf)
         click.echo(f"wrote {path} ({result.pages} pages)")
-
-
-@cli.group()
-def i18n() -> None:
-    """Translator workflow: extract, update, compile, check, stats."""
-
-
-def i18n_command(name: str) -> Callable[[Callable[[Any], None]], Any]:
-    """A translator subcommand: takes --site and receives the site's Resources."""
-
-    def decorate(function: Callable[[Any], None]) -> Any:
-        @i18n.command(name=name, help=function.__doc__)
-        @site_option
-        @reports_errors
-        def command(site_path: Path | None) -> None:
-            function(_load_site(site_path).resources)
-
-        return command
-
-    return decorate
-
-
-@i18n_command("extract")
-def extract(resources: Any) -> None:
-    """Refresh locales/docgen.pot from the templates, the code and the procedure catalog."""
-    from docgen.messages import pot_path, write_pot
-
-    changed = write_pot(resources)
-    click.echo(f"{pot_path(resources)}: {'updated' if changed else 'up to date'}")
-
-
-@i18n_command("update")
-def update(resources: Any) -> None:
-    """Merge the .pot into every language's .po (changed messages become fuzzy)."""
-    from docgen.messages import update_catalogs
-
-    for language in update_catalogs(resources):
-        click.echo(f"updated {language}")
-
-
-@i18n_command("compile")
-def compile_(resources: Any) -> None:
-    """Write docgen.mo next to every .po (for other gettext tools; docgen reads the .po)."""
-    from docgen.messages import compile_all
-
-    for path in compile_all(resources):
-        click.echo(f"wrote {path}")
-
-
-@i18n_command("check")
-def check(resources: Any) -> None:
-    """Fail, naming file, line and message, on anything that would spoil a printed packet."""
-    from docgen.messages import check_all, languages
-
-    problems = check_all(resources)
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problems", err=True)
-        sys.exit(EXIT_REJECTED)
-    click.echo(f"ok: docgen.pot is current; {', '.join(languages(resources))} complete")
-
-
-@i18n_command("stats")
-def stats_(resources: Any) -> None:
-    """Per language: translated, fuzzy, untranslated, obsolete and percent done."""
-    from docgen.messages import languages, stats
-
-    click.echo(f"{'lang':<6}{'translated':>11}{'fuzzy':>7}{'untranslated':>14}{'obsolete':>10}"
-               f"{'done':>8}")  # fmt: skip
-    for language in languages(resources):
-        row = stats(resources, language)
-        click.echo(f"{language:<6}{row.translated:>11}{row.fuzzy:>7}{row.untranslated:>14}"
-                   f"{row.obsolete:>10}{row.percent:>7.1f}%")  # fmt: skip
-
-
-def main() -> None:
-    """Entry point: Click's own usage errors also become one line (exit 2)."""
-    try:
-        code = cli.main(prog_name="docgen", standalone_mode=False)
-    except click.UsageError as error:
-        click.echo(f"error: {error.format_message()} (see 'docgen --help')", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.ClickException as error:
-        click.echo(f"error: {error.format_message()}", err=True)
-        sys.exit(error.exit_code)
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_USAGE)
-    sys.exit(code if isinstance(code, int) else 0)
