@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +24,59 @@ _KEYS = {
     "name", "department", "address", "phone_day", "phone_emergency", "paper", "timezone",
     "staff_language", "arrival_lead_minutes", "form_prefix", "logo", "templates_dir",
     "locales_dir",
+    # SPEC 12: settings for real sites
+    "locale", "date_order", "mrn_digits", "mrn_pad", "fasting_food_hours",
+    "fasting_fluid_hours", "emergency_number", "require_approval", "approvals", "notes", "web",
 }  # fmt: skip
+_WEB_KEYS = {
+    "users_file", "trusted_header", "allowed_hosts", "idle_minutes", "retention_hours",
+    "trusted_proxies",
+}  # fmt: skip
+DOCUMENT_NOTES = ("consent", "preop", "discharge")
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """A site string: one text for every language, or a text per language.
+
+    ``name = "Riverside"`` is valid in every language; ``name = {en = "...", ar = "..."}``
+    gives each language its own, and a language without an entry has none (never English).
+    """
+
+    everywhere: str | None = None
+    by_language: tuple[tuple[str, str], ...] = ()
+
+    def get(self, language: str) -> str | None:
+        if self.everywhere is not None:
+            return self.everywhere
+        return dict(self.by_language).get(language)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(language for language, _ in self.by_language)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A clinical lead's sign-off of one procedure revision, for some languages, here."""
+
+    procedure: str
+    revision: str
+    languages: tuple[str, ...]
+    approved_by: str
+    approved_on: date
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the ward web app (SPEC 10.4)."""
+
+    users_file: Path | None = None
+    trusted_header: str | None = None  # user name set by a single-sign-on reverse proxy
+    allowed_hosts: tuple[str, ...] = ()
+    idle_minutes: int = 15  # ward PCs are shared
+    retention_hours: int = 24
+    trusted_proxies: int = 0  # reverse proxies whose X-Forwarded-* headers are believed
 
 
 @dataclass(frozen=True)
@@ -40,6 +93,110 @@ class Site:
     form_prefix: str
     logo_data_uri: str | None
     resources: Resources
+    # SPEC 12 (all optional in SITE.toml)
+    locale: str | None = None  # Babel locale for the staff language, e.g. "en_US"
+    date_order: str | None = None  # "DMY" / "MDY": how 26/11/2026 is read; None: ISO only
+    mrn_digits: int | None = None  # shorter MRNs are padded with zeros (or refused)
+    mrn_pad: bool = True
+    fasting_food_hours: float = 6
+    fasting_fluid_hours: float = 2
+    emergency_number: str | None = None  # national, e.g. "999", "112"
+    require_approval: bool = False
+    approvals: tuple[Approval, ...] = ()
+    notes: tuple[tuple[str, LocalText], ...] = ()  # (document kind, text)
+    web: WebSettings = field(default_factory=WebSettings)
+    strings: tuple[tuple[str, LocalText], ...] = ()  # name, department by language
+
+    def note(self, document: str, language: str) -> str | None:
+        return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
+
+    def string(self, key: str, language: str) -> str | None:
+        """``name`` or ``department`` in ``language`` (None: no text for that language)."""
+        return dict(self.strings)[key].get(language)
+
+
+def _local_text(data: dict[str, Any], key: str, where: str) -> LocalText:
+    value = data.get(key)
+    if isinstance(value, str) and value.strip():
+        return LocalText(everywhere=value.strip())
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items())
+    ):
+        return LocalText(by_language=tuple(sorted((k, v.strip()) for k, v in value.items())))
+    raise ConfigError(f"{where}: {key} must be a text, or a table of texts by language")
+
+
+def _first(text: LocalText, language: str) -> str:
+    """The text in the staff language (else the first one given), for the metadata."""
+    return text.get(language) or text.by_language[0][1]
+
+
+def _number(data: dict[str, Any], key: str, low: float, high: float, default: float,
+            where: str) -> float:  # fmt: skip
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(f"{where}: {key} must be a number from {low:g} to {high:g}")
+    return float(value)
+
+
+def _flag(data: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false")
+    return value
+
+
+def _approvals(data: dict[str, Any], where: str) -> tuple[Approval, ...]:
+    entries = data.get("approvals", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: approvals must be a list of [[approvals]] tables")
+    approvals = []
+    for number, entry in enumerate(entries, start=1):
+        at = f"{where}: approvals #{number}"
+        if not isinstance(entry, dict) or set(entry) != {
+            "procedure", "revision", "languages", "approved_by", "approved_on"
+        }:  # fmt: skip
+            raise ConfigError(
+                f"{at}: needs procedure, revision, languages, approved_by and approved_on"
+            )
+        languages = entry["languages"]
+        if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+            raise ConfigError(f'{at}: languages must be a list such as ["en", "es"]')
+        if not isinstance(entry["approved_on"], date):
+            raise ConfigError(f"{at}: approved_on must be a date such as 2026-11-30")
+        approvals.append(Approval(
+            procedure=_text(entry, "procedure", at), revision=str(entry["revision"]).strip(),
+            languages=tuple(languages), approved_by=_text(entry, "approved_by", at),
+            approved_on=entry["approved_on"],
+        ))  # fmt: skip
+    return tuple(approvals)
+
+
+def _notes(data: dict[str, Any], where: str) -> tuple[tuple[str, LocalText], ...]:
+    notes = data.get("notes", {})
+    if not isinstance(notes, dict) or set(notes) - set(DOCUMENT_NOTES):
+        raise ConfigError(f"{where}: [notes] takes {', '.join(DOCUMENT_NOTES)}")
+    return tuple((kind, _local_text(notes, kind, f"{where}: notes")) for kind in sorted(notes))
+
+
+def _web(data: dict[str, Any], base: Path, where: str) -> WebSettings:
+    web = data.get("web", {})
+    at = f"{where}: [web]"
+    if not isinstance(web, dict) or set(web) - _WEB_KEYS:
+        raise ConfigError(f"{at} takes {', '.join(sorted(_WEB_KEYS))}")
+    hosts = web.get("allowed_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        raise ConfigError(f"{at}: allowed_hosts must be a list of host names")
+    return WebSettings(
+        users_file=(base / str(web["users_file"])).resolve() if "users_file" in web else None,
+        trusted_header=_text(web, "trusted_header", at) if "trusted_header" in web else None,
+        allowed_hosts=tuple(h.lower() for h in hosts),
+        idle_minutes=int(_number(web, "idle_minutes", 1, 24 * 60, 15, at)),
+        retention_hours=int(_number(web, "retention_hours", 1, 24 * 90, 24, at)),
+        trusted_proxies=int(_number(web, "trusted_proxies", 0, 5, 0, at)),
+    )
 
 
 def _text(data: dict[str, Any], key: str, where: str) -> str:
@@ -87,15 +244,25 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     if not isinstance(address, list) or not all(isinstance(line, str) for line in address):
         raise ConfigError(f"{where}: address must be a list of lines")
     bundled = Resources.bundled()
+    staff_language = _text(data, "staff_language", where)
+    strings = {key: _local_text(data, key, where) for key in ("name", "department")}
+    date_order = data.get("date_order")
+    if date_order is not None and date_order not in ("DMY", "MDY"):
+        raise ConfigError(f'{where}: date_order must be "DMY" or "MDY"')
+    mrn_digits = data.get("mrn_digits")
+    if mrn_digits is not None and (
+        isinstance(mrn_digits, bool) or not isinstance(mrn_digits, int) or not 1 <= mrn_digits <= 32
+    ):
+        raise ConfigError(f"{where}: mrn_digits must be a whole number from 1 to 32")
     return Site(
-        name=_text(data, "name", where),
-        department=_text(data, "department", where),
+        name=_first(strings["name"], staff_language),
+        department=_first(strings["department"], staff_language),
         address=tuple(address),
         phone_day=_text(data, "phone_day", where),
         phone_emergency=_text(data, "phone_emergency", where),
         paper=PAPER_SIZES[paper],
         timezone=timezone,
-        staff_language=_text(data, "staff_language", where),
+        staff_language=staff_language,
         arrival_lead_minutes=lead,
         form_prefix=_text(data, "form_prefix", where),
         logo_data_uri=_logo(data, base, where),
@@ -103,6 +270,20 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
             templates=_folder(data, "templates_dir", base, bundled.templates, where),
             locales=_folder(data, "locales_dir", base, bundled.locales, where),
         ),
+        locale=_text(data, "locale", where) if "locale" in data else None,
+        date_order=date_order,
+        mrn_digits=mrn_digits,
+        mrn_pad=_flag(data, "mrn_pad", True, where),
+        fasting_food_hours=_number(data, "fasting_food_hours", 2, 12, 6, where),
+        fasting_fluid_hours=_number(data, "fasting_fluid_hours", 1, 6, 2, where),
+        emergency_number=(
+            _text(data, "emergency_number", where) if "emergency_number" in data else None
+        ),
+        require_approval=_flag(data, "require_approval", False, where),
+        approvals=_approvals(data, where),
+        notes=_notes(data, where),
+        web=_web(data, base, where),
+        strings=tuple(strings.items()),
     )
 
 
