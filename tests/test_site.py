@@ -68,7 +68,7 @@ def test_a_logo_is_embedded_from_the_site_folder(tmp_path: Path, catalog: Any) -
         (
             "",
             ('name = "Riverside Demo Hospital"', 'name = ""'),
-            "site site.toml: name must be a non-empty text",
+            "site site.toml: name must be a text, or a table of texts by language",
         ),
         ("\n[broken\n", ("", ""), "site site.toml: not valid TOML"),
     ],
