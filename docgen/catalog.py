@@ -64,6 +64,7 @@ SECTIONS: tuple[str, ...] = (
     "return_driving",
     "return_travel",
 )
+_OPTIONAL_HEADER_KEYS = {"aliases"}  # other names for it on operating lists
 _HEADER_KEYS = {
     "id", "code", "revision", "sources", "name", "anaesthesia", "anaesthesia_text",
     "regions", "max_levels", "side",
@@ -85,6 +86,7 @@ class Procedure:
     side_required: bool
     sections: Mapping[str, Mapping[str, tuple[str, ...]]] = field(repr=False)
     fingerprint: str = ""  # sha256 of the catalog file, for provenance
+    aliases: tuple[str, ...] = ()  # e.g. "microdiscectomy", "Dekompressor"
 
     def texts(self, section: str, region: Region) -> tuple[str, ...]:
         by_region = self.sections[section]
@@ -108,14 +110,14 @@ class Catalog:
     procedures: Mapping[str, Procedure]
 
     def get(self, procedure_id: str) -> Procedure:
-        try:
-            return self.procedures[procedure_id]
-        except KeyError:
-            known = ", ".join(sorted(self.procedures))
-            shown = "".join(ch for ch in procedure_id if ch.isprintable())[:40]
-            raise DocgenError(
-                f'"{shown}" is not a known procedure; choose one of: {known}', field="procedure"
-            ) from None
+        """The procedure by id or by an alias, in any case and with spaces for hyphens."""
+        key = procedure_key(procedure_id)
+        for procedure in self.procedures.values():
+            if key == procedure.id or key in map(procedure_key, procedure.aliases):
+                return procedure
+        # The value is not echoed: after a column shift it may be a patient's name.
+        known = ", ".join(sorted(self.procedures))
+        raise DocgenError(f"not a known procedure; choose one of: {known}", field="procedure")
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.procedures.values())
@@ -138,6 +140,17 @@ def _section(value: Any, where: str) -> dict[str, tuple[str, ...]]:
     raise ConfigError(f"{where}: expected a list or a table of lists")
 
 
+def _aliases(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+        raise ConfigError(f"{where}: aliases must be a list of names")
+    return tuple(value)
+
+
+def procedure_key(name: str) -> str:
+    """How a procedure name is compared: any case, spaces or underscores for hyphens."""
+    return "-".join(name.lower().replace("_", " ").replace("-", " ").split())
+
+
 def load_procedure(path: Path) -> Procedure:
     raw_bytes = path.read_bytes()
     try:
@@ -145,7 +158,7 @@ def load_procedure(path: Path) -> Procedure:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
     missing = (_HEADER_KEYS | set(SECTIONS)) - set(data)
-    unknown = set(data) - _HEADER_KEYS - set(SECTIONS)
+    unknown = set(data) - _HEADER_KEYS - _OPTIONAL_HEADER_KEYS - set(SECTIONS)
     if missing or unknown:
         raise ConfigError(f"{path.name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
     try:
@@ -162,6 +175,7 @@ def load_procedure(path: Path) -> Procedure:
             side_required={"required": True, "optional": False}[data["side"]],
             sections={s: _section(data[s], f"{path.name}: {s}") for s in SECTIONS},
             fingerprint=hashlib.sha256(raw_bytes).hexdigest(),
+            aliases=_aliases(data.get("aliases", []), path.name),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path.name}: invalid header value ({exc})") from None
@@ -183,4 +197,11 @@ def load_catalog(procedures_dir: Path | None = None) -> Catalog:
     if not files:
         raise ConfigError(f"no procedure files in {folder}")
     procedures = {p.id: p for p in map(load_procedure, files)}
+    owners: dict[str, str] = {}
+    for procedure in procedures.values():
+        for name in (procedure.id, *procedure.aliases):
+            key = procedure_key(name)
+            if owners.setdefault(key, procedure.id) != procedure.id:
+                raise ConfigError(f"procedure name {name!r} is used by {owners[key]} and "
+                                  f"{procedure.id}")  # fmt: skip
     return Catalog(procedures)

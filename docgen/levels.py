@@ -71,16 +71,49 @@ class Level:
         return self.code
 
 
+_RUN_TOGETHER_RE = re.compile(
+    r"^\s*([CTL])\s*(\d{1,2}?)\s*([CTLS])?\s*(\d{1,2})\s*$", re.IGNORECASE
+)
+# A value that looks like a level may be echoed; anything else (a name after a column shift)
+# is never repeated in a message.
+_LEVEL_SHAPE_RE = re.compile(r"^[CTLS]\s*\d{1,2}[\s\-/–—‐‑]*[CTLS]?\s*\d{0,2}$", re.IGNORECASE)
+
+
+def _code(upper_letter: str, upper_number: str, lower_letter: str | None,
+          lower_number: str) -> str:  # fmt: skip
+    upper = f"{upper_letter.upper()}{int(upper_number)}"
+    lower = f"{(lower_letter or upper_letter).upper()}{int(lower_number)}"
+    return f"{upper}-{lower}"
+
+
+def _hint(raw: str) -> str:
+    """What to type instead, for the usual slips: ``L45``, ``L4L5``, ``L5-L4``."""
+    match = _LEVEL_RE.match(raw)
+    if match:
+        code = _code(*match.groups())
+        upper, lower = code.split("-")
+        reversed_code = f"{lower}-{upper}"
+        if reversed_code in _ORDER:
+            return f"write the upper level first: {reversed_code}"
+        return _RANGE_HINT
+    joined = _RUN_TOGETHER_RE.match(raw)  # "L45", "L4L5", "L5S1"
+    if joined and _code(*joined.groups()) in _ORDER:
+        return f"did you mean {_code(*joined.groups())}?"
+    return _RANGE_HINT
+
+
 def parse_level(raw: str) -> Level:
     match = _LEVEL_RE.match(raw)
     if match:
-        upper_letter, upper_number, lower_letter, lower_number = match.groups()
-        upper = f"{upper_letter.upper()}{int(upper_number)}"
-        lower = f"{(lower_letter or upper_letter).upper()}{int(lower_number)}"
-        code = f"{upper}-{lower}"
+        code = _code(*match.groups())
         if code in _ORDER:
             return Level(code)
-    raise DocgenError(f"{_quoted(raw)} is not a spinal level; {_RANGE_HINT}", field="levels")
+    if _LEVEL_SHAPE_RE.match(raw.strip()):
+        raise DocgenError(f"{_quoted(raw)} is not a spinal level; {_hint(raw)}", field="levels")
+    raise DocgenError(
+        f"not a spinal level; write levels such as L4-L5, separated by ; ({_RANGE_HINT})",
+        field="levels",
+    )
 
 
 def split_levels(value: str | Iterable[str]) -> list[str]:

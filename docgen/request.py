@@ -31,6 +31,19 @@ REQUIRED_FIELDS = ("mrn", "family_name", "given_name", "dob", "procedure", "leve
 
 _MRN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Harmless forms that are read as they are meant (docgen writes them back in ISO form).
+_LOOSE_ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_LOCAL_DATE_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # 26/11/2026, 26.11.2026
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# Damage a spreadsheet does to a column it took for numbers.
+_SERIAL_DATE_RE = re.compile(r"^\d{5}(\.\d+)?$")  # days since 1899-12-30
+_SCIENTIFIC_RE = re.compile(r"^\d+(\.\d+)?[eE][+]?\d+$")  # 1.23457E+11
+_NUMBER_WITH_DECIMALS_RE = re.compile(r"^\d+\.0+$")  # 123456.0
+# A value is echoed only when it has its field's own shape, never when it could be a name.
+_LANGUAGE_SHAPE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2})?$")
+_SIDE_SHAPE_RE = re.compile(r"^[LRBClrbc]$")  # "L": write it in full
+_YES = ("yes", "y", "true", "1")
+_NO = ("no", "n", "false", "0")
 _DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
 _MAX_NAME = 100
 # Zero-width joiners shape Arabic and Indic names correctly; every other format character
@@ -103,20 +116,99 @@ def _person_name(value: str, key: str, site: Site) -> str:
     return name
 
 
-def _mrn(value: str) -> str:
+def _mrn(value: str, site: Site) -> str:
+    # The value is never echoed: after a column shift it may be a name or a birth date.
+    if _SCIENTIFIC_RE.match(value):
+        raise DocgenError(
+            "MRN in scientific notation (a spreadsheet turned it into a number and lost "
+            "digits); format the MRN column as text and export again",
+            field="mrn",
+        )
+    if _NUMBER_WITH_DECIMALS_RE.match(value):
+        raise DocgenError(
+            "looks like a spreadsheet number (ends in .0); format the MRN column as text",
+            field="mrn",
+        )
     if not _MRN_RE.match(value):
         raise DocgenError("use 1 to 32 letters, digits or hyphens", field="mrn")
+    if site.mrn_digits and value.isdigit() and len(value) < site.mrn_digits:
+        if not site.mrn_pad:
+            raise DocgenError(
+                f"MRN shorter than the site's mrn_digits ({site.mrn_digits}): leading zeros "
+                "lost? Format the MRN column as text and export again",
+                field="mrn",
+            )
+        return value.zfill(site.mrn_digits)
     return value
 
 
-def _date(value: str, key: str) -> date:
+def _local_date(first: str, second: str, year: str, site: Site, example: str) -> str:
+    """``26/11/2026`` read in the site's ``date_order``; without one it is ambiguous."""
+    if site.date_order == "DMY":
+        day, month = first, second
+    elif site.date_order == "MDY":
+        month, day = first, second
+    else:
+        raise DocgenError(
+            f"write it as {example}; a date such as 26/11/2026 is read only when the site "
+            'file sets date_order = "DMY" or "MDY"'
+        )
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _normalise_date(value: str, site: Site, example: str) -> str:
+    """A date in ISO form ``YYYY-MM-DD``, from the harmless forms people type.
+
+    Raises DocgenError without a field (the caller names it) and never with the value.
+    """
+    loose = _LOOSE_ISO_DATE_RE.match(value)
+    if loose:
+        year, month, day = loose.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    local = _LOCAL_DATE_RE.match(value)
+    if local:
+        return _local_date(local[1], local[2], local[3], site, example)
+    if _SERIAL_DATE_RE.match(value):
+        raise DocgenError(
+            "looks like a spreadsheet serial date (a day number); format the column as a "
+            f"date and export again, or write {example}"
+        )
+    raise DocgenError(f"not a valid date; write it as {example}")
+
+
+def _normalise_datetime(value: str, site: Site) -> str:
+    """``YYYY-MM-DDTHH:MM`` from ``2026-12-02T8:30``, ``2026-12-02 08:30:00``, or
+    ``26/11/2026 08:30`` when the site sets ``date_order``; a bare date asks for the time.
+
+    Only the form is handled here; whether the time exists is for :func:`_surgery_at`.
+    """
+    example = "YYYY-MM-DDTHH:MM (e.g. 2026-12-02T08:30)"
+    parts = value.replace("T", " ", 1).split()
+    try:
+        day = _normalise_date(parts[0], site, example) if parts else ""
+    except DocgenError as error:
+        raise DocgenError(error.message, field="surgery_at") from None
+    if len(parts) == 1:
+        raise DocgenError("add the time, e.g. 2026-12-02T08:30", field="surgery_at")
+    time_match = _TIME_RE.match(parts[1]) if len(parts) == 2 else None
+    if not day or not time_match or (time_match[3] or "00") != "00":
+        raise DocgenError(f"not a valid date and time; write it as {example}", field="surgery_at")
+    return f"{day}T{int(time_match[1]):02d}:{time_match[2]}"
+
+
+def _date(value: str, key: str, site: Site) -> date:
+    example = "YYYY-MM-DD (e.g. 1961-03-12)"
+    try:
+        value = _normalise_date(value, site, example)
+    except DocgenError as error:
+        raise DocgenError(error.message, field=key) from None
     if _DATE_RE.match(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
     # The value itself is not echoed: for dob it is patient data.
-    raise DocgenError("not a valid date; write it as YYYY-MM-DD (e.g. 1961-03-12)", field=key)
+    raise DocgenError(f"not a valid date; write it as {example}", field=key)
 
 
 def _surgery_at(value: str) -> datetime:
@@ -132,12 +224,21 @@ def _surgery_at(value: str) -> datetime:
     )
 
 
-def _choice(value: str, key: str, choices: tuple[str, ...]) -> str:
+def _choice(value: str, key: str, choices: tuple[str, ...], shape: re.Pattern[str]) -> str:
+    """One of ``choices`` in any case; the value is echoed only when it has the field's own
+    shape (a language code, a one-letter side), never when it could be a name."""
     lowered = value.lower()
     if lowered not in choices:
-        shown = "".join(ch for ch in value if ch.isprintable())[:20]
-        raise DocgenError(f'"{shown}" is not one of: {", ".join(choices)}', field=key)
+        shown = f'"{value}" ' if shape.match(value) else ""
+        raise DocgenError(f"{shown}is not one of: {', '.join(choices)}", field=key)
     return lowered
+
+
+def _yes_no(value: str, key: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _YES or lowered in _NO:
+        return lowered in _YES
+    raise DocgenError("write yes or no", field=key)
 
 
 def _interpreter(record: Mapping[str, object], language: str, site: Site) -> bool:
@@ -147,7 +248,7 @@ def _interpreter(record: Mapping[str, object], language: str, site: Site) -> boo
     text = _text(record, "interpreter")
     if not text:
         return language != site.staff_language
-    return _choice(text, "interpreter", ("yes", "no")) == "yes"
+    return _yes_no(text, "interpreter")
 
 
 class _Problems:
@@ -180,7 +281,11 @@ def _levels(record: Mapping[str, object], procedure: Procedure | None) -> tuple[
 
 def _side(record: Mapping[str, object], procedure: Procedure | None) -> Side | None:
     side_text = _text(record, "side")
-    side = Side(_choice(side_text, "side", tuple(s.value for s in Side))) if side_text else None
+    side = (
+        Side(_choice(side_text, "side", tuple(s.value for s in Side), _SIDE_SHAPE_RE))
+        if side_text
+        else None
+    )
     if side is None and procedure is not None and procedure.side_required:
         raise DocgenError(
             f"is required for {procedure.id} (left, right, bilateral or central)", field="side"
@@ -203,22 +308,26 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
         problems.found.append(
             DocgenError(f"unknown field; the fields are: {', '.join(FIELDS)}", field=key)
         )
-    mrn = problems.check(lambda: _mrn(_required(record, "mrn")))
+    mrn = problems.check(lambda: _mrn(_required(record, "mrn"), site))
     family_name = problems.check(
         lambda: _person_name(_required(record, "family_name"), "family_name", site)
     )
     given_name = problems.check(
         lambda: _person_name(_required(record, "given_name"), "given_name", site)
     )
-    dob = problems.check(lambda: _date(_required(record, "dob"), "dob"))
+    dob = problems.check(lambda: _date(_required(record, "dob"), "dob", site))
     procedure = problems.check(lambda: catalog.get(_required(record, "procedure")))
     levels = problems.check(_levels, record, procedure)
     side = problems.check(_side, record, procedure)
-    surgery_at = problems.check(lambda: _surgery_at(_required(record, "surgery_at")))
+    surgery_at = problems.check(
+        lambda: _surgery_at(_normalise_datetime(_required(record, "surgery_at"), site))
+    )
     if dob is not None and surgery_at is not None:
         problems.check(_dob_range, dob, surgery_at)
     language = problems.check(
-        lambda: _choice(_required(record, "language"), "language", LANGUAGES)
+        lambda: _choice(
+            _required(record, "language"), "language", LANGUAGES, _LANGUAGE_SHAPE_RE
+        )
     )
     surgeon = problems.check(_surgeon, record, site)
     interpreter = problems.check(_interpreter, record, language or site.staff_language, site)

@@ -40,12 +40,17 @@ def check(catalog: Any, site: Any, **changes: Any) -> str:
         ),
         ({"procedure": "discectomy"}, "side: is required for discectomy"),
         ({"procedure": "discectomy", "side": "L"}, 'side: "L" is not one of: left, right'),
-        ({"procedure": "hip-replacement"}, 'procedure: "hip-replacement" is not a known procedure'),
+        ({"procedure": "hip-replacement"}, "procedure: not a known procedure; choose one of: disc"),
         ({"dob": "1960-02-30"}, "dob: not a valid date; write it as YYYY-MM-DD"),
-        ({"dob": "14/05/1960"}, "dob: not a valid date"),
+        ({"dob": "14/05/1960"}, 'dob: write it as YYYY-MM-DD (e.g. 1961-03-12); a date such as '
+         '26/11/2026 is read only when the site file sets date_order = "DMY" or "MDY"'),
+        ({"dob": "22050"}, "dob: looks like a spreadsheet serial date"),
         ({"dob": "2027-01-01"}, "dob: must lie between 1900 and the day of the procedure"),
         ({"surgery_at": "2026-02-30T08:30"}, "surgery_at: not a valid date and time"),
-        ({"surgery_at": "02/12/2026 08:30"}, "surgery_at: not a valid date and time"),
+        ({"surgery_at": "02/12/2026 08:30"}, "surgery_at: write it as YYYY-MM-DDTHH:MM"),
+        ({"surgery_at": "2026-12-02"}, "surgery_at: add the time, e.g. 2026-12-02T08:30"),
+        ({"surgery_at": "46358.35"}, "surgery_at: looks like a spreadsheet serial date"),
+        ({"surgery_at": "2026-12-02T08:30:15"}, "surgery_at: not a valid date and time"),
         ({"surgery_at": "2026-12-02T25:00"}, "surgery_at: not a valid date and time"),
         ({"language": "xx"}, 'language: "xx" is not one of: en, es, tr, de, fr, ar'),
         ({"mrn": None}, "mrn: is required"),
@@ -54,7 +59,15 @@ def check(catalog: Any, site: Any, **changes: Any) -> str:
         ({"family_name": "Test\u202eperson"}, "family_name: contains an invisible control"),
         ({"given_name": "Rob\x07in"}, "given_name: contains an invisible control"),
         ({"given_name": "罗宾"}, "given_name: contains characters the bundled fonts cannot print"),
-        ({"interpreter": "maybe"}, 'interpreter: "maybe" is not one of: yes, no'),
+        ({"interpreter": "maybe"}, "interpreter: write yes or no"),
+        ({"mrn": "1.23457E+11"}, "mrn: MRN in scientific notation"),
+        ({"mrn": "123456.0"}, "mrn: looks like a spreadsheet number (ends in .0)"),
+        ({"levels": "L45"}, 'levels: "L45" is not a spinal level; did you mean L4-L5?'),
+        ({"levels": "L4L5"}, 'levels: "L4L5" is not a spinal level; did you mean L4-L5?'),
+        ({"levels": "L5-L4"}, 'levels: "L5-L4" is not a spinal level; write the upper level first: '
+         "L4-L5"),
+        ({"levels": "Testname"}, "levels: not a spinal level; write levels such as L4-L5"),
+        ({"language": "Testname"}, "language: is not one of: en, es"),
         ({"sidee": "left"}, "sidee: unknown field"),
     ],
 )
@@ -131,5 +144,72 @@ def test_any_text_in_any_field_is_accepted_or_one_clean_line(
             assert message.startswith(f"{error.field}: ")
             assert "\n" not in message and "Testperson" not in message
             assert all(ch.isprintable() for ch in message)
-            if field in ("family_name", "given_name", "dob") and len(value.strip()) > 3:
-                assert value.strip() not in message  # never echoes names or birth dates
+            if len(value.strip()) > 3 and field not in ("levels", "language"):
+                assert value.strip() not in message  # never echoes what could be a name
+
+
+def test_every_problem_at_once_each_with_what_to_type(catalog: Any, site: Any) -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        validate_record(
+            record(levels="L45", surgery_at="2026-12-02", family_name="", language="pt"),
+            catalog,
+            site,
+        )
+    assert [str(p) for p in caught.value.problems] == [
+        "family_name: is required",
+        'levels: "L45" is not a spinal level; did you mean L4-L5?',
+        "surgery_at: add the time, e.g. 2026-12-02T08:30",
+        'language: "pt" is not one of: en, es, tr, de, fr, ar',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "attribute", "expected"),
+    [
+        ({"surgery_at": "2026-12-02T8:30"}, "surgery_at", "2026-12-02 08:30:00"),
+        ({"surgery_at": "2026-12-02 08:30:00"}, "surgery_at", "2026-12-02 08:30:00"),
+        ({"dob": "1958-4-17"}, "dob", "1958-04-17"),
+        ({"procedure": "Microdiscectomy", "side": "left"}, "procedure", "discectomy"),
+        ({"procedure": "Dekompressor", "side": "left"}, "procedure", "percutaneous-discectomy"),
+        ({"procedure": " Endoscopic Discectomy ", "side": "left"}, "procedure",
+         "endoscopic-discectomy"),
+        ({"procedure": "NUCLEOPLASTY"}, "procedure", "nucleoplasty"),
+        ({"interpreter": "Y"}, "interpreter", "True"),
+        ({"interpreter": "TRUE"}, "interpreter", "True"),
+        ({"interpreter": "1", "language": "es"}, "interpreter", "True"),
+        ({"interpreter": "0", "language": "es"}, "interpreter", "False"),
+    ],
+)  # fmt: skip
+def test_harmless_forms_are_accepted(catalog: Any, site: Any, changes: dict[str, Any],
+                                     attribute: str, expected: str) -> None:  # fmt: skip
+    request = validate_record(record(**changes), catalog, site)
+    value = getattr(request, attribute)
+    assert str(getattr(value, "id", value)) == expected
+
+
+def test_site_date_order_reads_local_dates(catalog: Any, site: Any) -> None:
+    from dataclasses import replace
+
+    dmy, mdy = replace(site, date_order="DMY"), replace(site, date_order="MDY")
+    request = validate_record(record(surgery_at="26/11/2026 08:30", dob="5.4.1958"), catalog, dmy)
+    assert (str(request.surgery_at), str(request.dob)) == ("2026-11-26 08:30:00", "1958-04-05")
+    request = validate_record(record(surgery_at="11/26/2026 8:30", dob="4/5/1958"), catalog, mdy)
+    assert (str(request.surgery_at), str(request.dob)) == ("2026-11-26 08:30:00", "1958-04-05")
+    with pytest.raises(InvalidRecord, match="surgery_at: not a valid date and time"):
+        validate_record(record(surgery_at="11/26/2026 08:30"), catalog, dmy)
+
+
+def test_site_mrn_digits_pads_or_refuses(catalog: Any, site: Any) -> None:
+    from dataclasses import replace
+
+    padding = replace(site, mrn_digits=7)
+    assert validate_record(record(mrn="4567"), catalog, padding).mrn == "0004567"
+    assert validate_record(record(mrn="AB-12"), catalog, padding).mrn == "AB-12"
+    strict = replace(site, mrn_digits=7, mrn_pad=False)
+    with pytest.raises(InvalidRecord) as caught:
+        validate_record(record(mrn="4567"), catalog, strict)
+    assert str(caught.value) == (
+        "mrn: MRN shorter than the site's mrn_digits (7): leading zeros lost? "
+        "Format the MRN column as text and export again"
+    )
+    assert "4567" not in str(caught.value)
