@@ -5,43 +5,79 @@ line ``row N: field: reason`` (spreadsheet numbering: the header is row 1) and n
 the others. Good rows are rendered in worker processes, each PDF written atomically, and
 ``OUT_DIR/manifest.json`` lists every row. A re-run skips rows whose output is already there
 with the same input fingerprint and file hash.
+
+Spreadsheet exports are taken as they come: header names in any case with spaces or
+underscores, comma, semicolon or tab, extra columns (carried into the report), empty
+trailing columns. Rows that share an MRN under another name or birth date are refused, and
+an exact duplicate row is flagged rather than printed twice.
+
+Faults: each row runs in a worker process the parent can stop. A worker that dies (the
+out-of-memory killer) fails its row; a row that runs past :data:`RENDER_TIME_LIMIT` has its
+worker killed. One batch at a time per folder (a lock file); a full disk or a read-only
+folder ends the run with one line (exit 2). Workers keep their temporary files in a private
+folder that is removed at the end.
+
+Test hook: ``DOCGEN_TEST_FAULT=kill:N`` or ``hang:N`` makes the worker rendering spreadsheet
+row N kill itself with SIGKILL, or hang with the alarm signal blocked (tests only).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import hashlib
-import io
 import json
 import multiprocessing
 import os
+import re
 import resource
+import shutil
 import signal
+import tempfile
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from docgen import __version__
 from docgen.catalog import load_catalog
-from docgen.errors import ConfigError, DocgenError
-from docgen.options import DEFAULT_OPTIONS, RenderOptions
+from docgen.errors import ConfigError, DocgenError, InvalidRecord
+from docgen.options import DEFAULT_OPTIONS, RenderOptions, parse_copies, parse_documents
 from docgen.packet import render_packet, write_atomic
-from docgen.request import FIELDS, REQUIRED_FIELDS, PacketRequest, validate_record
+from docgen.request import (
+    FIELDS,
+    REQUIRED_FIELDS,
+    PacketRequest,
+    identity_key,
+    validate_record,
+)
 from docgen.site import Site, load_site
 from docgen.viewmodel import content_fingerprint
 
 MANIFEST = "manifest.json"
 PRINT_FILE = "print-file.pdf"
+LOCK_FILE = ".docgen-batch.lock"
+SUPERSEDED = "superseded"
 RENDER_TIME_LIMIT = 60  # seconds for one packet; a pathological row must not hang the batch
+KILL_GRACE = 5  # seconds past the limit before the parent kills a worker that ignores it
 TASKS_PER_WORKER = 40  # WeasyPrint's memory grows over many renders: recycle workers
+MANIFEST_INTERVAL = 1.0  # seconds between manifest saves during a run
+ROW_OPTION_COLUMNS = ("docs", "copies", "large_print")  # per-row render options
+_PACKET_NAME_RE = re.compile(r"^row\d{4,}-.+\.pdf$")
 
 
 @dataclass(frozen=True)
 class Row:
     number: int  # spreadsheet row: header is 1
-    record: dict[str, str]
-    extra_cells: bool = False  # more cells than the header has columns
+    record: dict[str, str]  # patient fields (SPEC 6.1)
+    extra_cells: bool = False  # more non-empty cells than the header has columns
+    options: dict[str, str] = field(default_factory=dict)  # docs, copies, large_print
+    extras: dict[str, str] = field(default_factory=dict)  # other columns, e.g. ward
 
 
 @dataclass
@@ -51,6 +87,8 @@ class BatchResult:
     skipped: int = 0
     rejected: int = 0
     peak_worker_rss_kib: int = 0
+    superseded: list[str] = field(default_factory=list)  # earlier packets moved aside
+    notes: list[str] = field(default_factory=list)  # one line each, e.g. print file refused
 
     @property
     def exit_code(self) -> int:
@@ -64,43 +102,155 @@ class BatchResult:
 # --- Reading the schedule ----------------------------------------------------------------
 
 
-def read_schedule(path: Path) -> list[Row]:
-    """Rows of a UTF-8 CSV (BOM or not; comma, or semicolon when the header uses it)."""
+def column_key(name: str) -> str:
+    """How a header cell is matched: ``Family Name``, ``family_name``, ``FAMILYNAME``."""
+    return re.sub(r"[\s_\-]+", "", name).lower()
+
+
+_KNOWN_COLUMNS = {column_key(name): name for name in (*FIELDS, *ROW_OPTION_COLUMNS)}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A schedule CSV, read lazily: rows are streamed from the file, never all held at once."""
+
+    path: Path
+    delimiter: str
+    header: tuple[str, ...]  # the cells of row 1 as written
+    columns: tuple[str | None, ...]  # per cell: the field or option it holds, or None
+    extra_columns: tuple[tuple[int, str], ...]  # (cell index, name) of unknown columns
+
+    def _reader(self, handle: TextIO) -> Iterator[list[str]]:
+        reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise ConfigError(
+                f"schedule {self.path.name}: not a valid CSV at row {reader.line_num} ({exc})"
+            ) from None
+
+    def cells(self) -> Iterator[tuple[int, list[str]]]:
+        """(spreadsheet row, cells) of every line after the header, blank lines included."""
+        with _open_text(self.path) as handle:
+            lines = self._reader(handle)
+            next(lines, None)
+            yield from enumerate(lines, start=2)
+
+    def rows(self) -> Iterator[Row]:
+        width = len(self.columns)
+        for number, cells in self.cells():
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines, e.g. the empty rows a spreadsheet exports at the end
+            padded = cells + [""] * (width - len(cells))
+            record: dict[str, str] = {}
+            options: dict[str, str] = {}
+            for name, cell in zip(self.columns, padded, strict=False):
+                if name in ROW_OPTION_COLUMNS:
+                    options[name] = cell
+                elif name is not None:
+                    record[name] = cell
+            extras = {name: padded[index].strip() for index, name in self.extra_columns}
+            surplus = any(cell.strip() for cell in cells[width:])
+            yield Row(number, record, extra_cells=surplus, options=options, extras=extras)
+
+
+@contextmanager
+def _open_text(path: Path) -> Iterator[TextIO]:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        handle = path.open(encoding="utf-8-sig", newline="")
     except OSError:
         raise ConfigError(f"schedule {path.name}: cannot be read") from None
+    try:
+        yield handle
     except UnicodeDecodeError:
         raise ConfigError(f"schedule {path.name}: not UTF-8; export it as CSV UTF-8") from None
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-        body = list(reader)
-    except StopIteration:
-        raise ConfigError(f"schedule {path.name}: empty file") from None
-    except csv.Error as exc:
-        raise ConfigError(f"schedule {path.name}: not a valid CSV ({exc})") from None
-    unknown = [name for name in header if name not in FIELDS]
-    missing = [name for name in REQUIRED_FIELDS if name not in header]
-    if unknown or missing or len(set(header)) != len(header):
-        parts = []
-        if missing:
-            parts.append(f"missing columns: {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown columns: {', '.join(unknown)}")
-        if len(set(header)) != len(header):
-            parts.append("a column appears twice")
-        raise ConfigError(f"schedule {path.name}: {'; '.join(parts)}")
-    rows = []
-    for index, cells in enumerate(body, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines, e.g. the empty rows a spreadsheet exports at the end
-        padded = cells + [""] * (len(header) - len(cells))
-        record = dict(zip(header, padded, strict=False))
-        rows.append(Row(index, record, extra_cells=len(cells) > len(header)))
-    return rows
+    finally:
+        handle.close()
+
+
+def open_schedule(path: Path) -> Schedule:
+    """Check the file's encoding and header once, up front; rows are read later."""
+    with _open_text(path) as handle:
+        for _ in handle:  # the whole file decodes, before any packet is written
+            pass
+        handle.seek(0)
+        header_line = handle.readline()
+    if not header_line.strip():
+        raise ConfigError(f"schedule {path.name}: empty file")
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    reader = csv.reader([header_line], delimiter=delimiter)
+    header = tuple(cell.strip() for cell in next(reader))
+    while header and not header[-1]:
+        header = header[:-1]  # empty trailing columns
+    columns = tuple(_KNOWN_COLUMNS.get(column_key(name)) for name in header)
+    known = [name for name in columns if name]
+    if not any(name in REQUIRED_FIELDS for name in known):
+        # Its first row is not repeated: it may be a patient's.
+        raise ConfigError(
+            f"schedule {path.name}: the first row is not a header row; add a first row that "
+            f"names the columns: {', '.join(REQUIRED_FIELDS)} (optional: side, surgeon, "
+            "interpreter, docs, copies, large_print)"
+        )
+    problems = []
+    missing = [name for name in REQUIRED_FIELDS if name not in known]
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    twice = sorted({name for name in known if known.count(name) > 1})
+    if twice:
+        problems.append(f"columns appear twice: {', '.join(twice)}")
+    if problems:
+        raise ConfigError(f"schedule {path.name}: {'; '.join(problems)}")
+    extra_columns = tuple(
+        (index, name) for index, (name, key) in enumerate(zip(header, columns, strict=True))
+        if key is None and name
+    )  # fmt: skip
+    return Schedule(path, delimiter, header, columns, extra_columns)
+
+
+def read_schedule(path: Path) -> list[Row]:
+    """Every row of a schedule (for small files and tests; batches stream instead)."""
+    return list(open_schedule(path).rows())
+
+
+# --- Rows that cannot both be right ----------------------------------------------------------
+
+
+@dataclass
+class _Conflicts:
+    """One MRN must mean one person; an exact duplicate row is never printed twice.
+
+    Holds only row numbers and hashes, so a long schedule costs little memory.
+    """
+
+    person_of_mrn: dict[str, tuple[int, str]] = field(default_factory=dict)
+    first_with_content: dict[str, int] = field(default_factory=dict)
+    problems: dict[int, DocgenError] = field(default_factory=dict)
+
+    def scan(self, rows: Iterator[Row], site: Site) -> None:
+        for row in rows:
+            content = json.dumps([sorted(row.record.items()), sorted(row.options.items())])
+            digest = hashlib.sha256(content.encode()).hexdigest()
+            first = self.first_with_content.setdefault(digest, row.number)
+            if first != row.number:
+                self.problems[row.number] = DocgenError(
+                    f"exact duplicate of row {first}; printed once, for row {first}", field="row"
+                )
+                continue
+            mrn, person = identity_key(row.record, site)
+            if not mrn:
+                continue
+            owner = self.person_of_mrn.setdefault(mrn, (row.number, person))
+            if owner[1] != person:
+                self.problems[row.number] = _shared_mrn(owner[0])
+                self.problems.setdefault(owner[0], _shared_mrn(row.number))
+
+
+def _shared_mrn(other_row: int) -> DocgenError:
+    return DocgenError(
+        f"MRN shared with row {other_row} under another name or date of birth; check both "
+        "rows", field="mrn"
+    )  # fmt: skip
 
 
 # --- One row -------------------------------------------------------------------------------
@@ -127,15 +277,63 @@ def input_fingerprint(request: PacketRequest, site: Site, options: RenderOptions
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def row_options(row: Row, default: RenderOptions) -> RenderOptions:
+    """The optional ``docs``, ``copies`` and ``large_print`` columns of one row."""
+    problems: list[DocgenError] = []
+    documents, copies, large_print = default.documents, default.consent_copies, default.large_print
+    try:
+        if row.options.get("docs", "").strip():
+            documents = parse_documents(row.options["docs"])
+        if row.options.get("copies", "").strip():
+            copies = parse_copies(row.options["copies"])
+    except DocgenError as error:
+        problems.append(error)
+    flag = row.options.get("large_print", "").strip().lower()
+    if flag:
+        if flag not in ("yes", "y", "true", "1", "no", "n", "false", "0"):
+            problems.append(DocgenError("write yes or no", field="large_print"))
+        large_print = flag in ("yes", "y", "true", "1")
+    if problems:
+        raise InvalidRecord(problems)
+    return RenderOptions(documents=documents, large_print=large_print, consent_copies=copies)
+
+
+def file_mode(site: Site) -> int:
+    """Packets follow the user's umask (a shared print spooler may need to read them),
+    unless the site asks for private files."""
+    if site.private_files:
+        return 0o600
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (the web app runs threads)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o077)
+    os.umask(current)
+    return current
 
 
 _worker_site: Site | None = None
 
 
-def _init_worker(site_path: str | None) -> None:
+def _init_worker(site_path: str | None, temp_dir: str | None = None) -> None:
     global _worker_site
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if temp_dir:  # WeasyPrint's font folders land here and go with it at the end
+        os.environ["TMPDIR"] = temp_dir
+        tempfile.tempdir = temp_dir
     _worker_site = load_site(Path(site_path) if site_path else None)
 
 
@@ -143,19 +341,45 @@ def _timeout(signum: int, frame: Any) -> None:
     raise DocgenError(f"rendering took longer than {RENDER_TIME_LIMIT} s", field="render")
 
 
-def render_row(task: tuple[int, dict[str, str], str, str, RenderOptions]) -> dict[str, Any]:
+def _test_fault(row: int) -> None:
+    """``DOCGEN_TEST_FAULT=kill:N`` / ``hang:N``: simulate a dying or runaway worker."""
+    kind, _, target = os.environ.get("DOCGEN_TEST_FAULT", "").partition(":")
+    if target != str(row):
+        return
+    if kind == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if kind == "hang":  # like a C library that never returns to Python
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+
+
+class _OutputUnwritable(Exception):
+    """The output folder refused a write (full disk, read-only): the whole run stops."""
+
+
+def render_row(
+    task: tuple[int, dict[str, str], str, str, RenderOptions] | tuple[Any, ...],
+) -> dict[str, Any]:
     """In a worker: render one validated row and write its PDF atomically."""
-    row, record, out_dir, name, options = task
+    row, record, out_dir, name, options = task[:5]
+    mode = task[5] if len(task) > 5 else 0o600
     assert _worker_site is not None
     site = _worker_site
     signal.signal(signal.SIGALRM, _timeout)
     signal.alarm(RENDER_TIME_LIMIT)
     try:
+        _test_fault(row)
         request = validate_record(record, load_catalog(site.resources.procedures), site)
         packet = render_packet(request, site, options)
-        write_atomic(Path(out_dir) / name, packet.pdf)
+        try:
+            write_atomic(Path(out_dir) / name, packet.pdf, mode=mode)
+        except OSError as error:
+            raise _OutputUnwritable(error.strerror or type(error).__name__) from None
     except DocgenError as error:
         return {"row": row, "status": "error", "error": str(error)}
+    except _OutputUnwritable as error:
+        return {"row": row, "status": "error", "error": "render: not written",
+                "unwritable": str(error)}  # fmt: skip
     except Exception as error:
         return {"row": row, "status": "error", "error": f"render: internal error "
                 f"({type(error).__name__})"}  # fmt: skip
@@ -183,6 +407,124 @@ def render_row(task: tuple[int, dict[str, str], str, str, RenderOptions]) -> dic
     }
 
 
+def _worker_main(connection: Connection, site_path: str | None, temp_dir: str) -> None:
+    """A worker process: render the rows it is sent, one at a time, until told to stop."""
+    _init_worker(site_path, temp_dir)
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        connection.send(render_row(task))
+
+
+# --- The worker pool --------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    row: int | None = None  # the row it is rendering
+    deadline: float = 0.0
+    done: int = 0
+
+
+class _Pool:
+    """Worker processes the parent can stop: a dead worker fails its row, a runaway one is
+    killed at its deadline. (multiprocessing.Pool waits forever for a worker killed by the
+    out-of-memory killer, and ProcessPoolExecutor's max_tasks_per_child can deadlock on
+    Python 3.11 once workers are replaced.)"""
+
+    def __init__(self, size: int, site_path: Path | None, temp_dir: str) -> None:
+        self.size = size
+        self.args = (str(site_path) if site_path else None, temp_dir)
+        self.context = multiprocessing.get_context()
+        self.workers: list[_Worker] = []
+
+    def _start(self) -> _Worker:
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker_main, args=(child_end, *self.args), daemon=True
+        )
+        process.start()
+        child_end.close()
+        worker = _Worker(process, parent_end)
+        self.workers.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker, kill: bool = False) -> None:
+        self.workers.remove(worker)
+        if kill:
+            worker.process.kill()
+        else:
+            with suppress(OSError):
+                worker.connection.send(None)
+        worker.process.join(timeout=10)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.connection.close()
+
+    def idle(self) -> _Worker | None:
+        for worker in self.workers:
+            if worker.row is None:
+                return worker
+        return self._start() if len(self.workers) < self.size else None
+
+    def submit(self, worker: _Worker, row: int, task: tuple[Any, ...]) -> None:
+        worker.row = row
+        worker.deadline = time.monotonic() + RENDER_TIME_LIMIT + KILL_GRACE
+        worker.connection.send(task)
+
+    @property
+    def busy(self) -> bool:
+        return any(worker.row is not None for worker in self.workers)
+
+    def results(self) -> Iterator[dict[str, Any]]:
+        """Wait for the next finished rows (or the next deadline) and yield them."""
+        busy = [worker for worker in self.workers if worker.row is not None]
+        timeout = max(0.0, min(worker.deadline for worker in busy) - time.monotonic())
+        waitables: list[Any] = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+        ready = set(wait(waitables, timeout=timeout))
+        for worker in busy:
+            row = worker.row
+            assert row is not None
+            if worker.connection in ready:
+                try:
+                    item: dict[str, Any] = worker.connection.recv()
+                except (EOFError, OSError):
+                    item = self._died(worker)
+                else:
+                    worker.row = None
+                    worker.done += 1
+                    if worker.done >= TASKS_PER_WORKER:
+                        self._retire(worker)
+                yield item
+            elif worker.process.sentinel in ready:
+                yield self._died(worker)
+            elif time.monotonic() >= worker.deadline:
+                self._retire(worker, kill=True)
+                yield {"row": row, "status": "error", "error": (
+                    f"render: rendering took longer than {RENDER_TIME_LIMIT} s and was stopped"
+                )}  # fmt: skip
+
+    def _died(self, worker: _Worker) -> dict[str, Any]:
+        row = worker.row
+        self._retire(worker, kill=True)
+        code = worker.process.exitcode
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else "stopped"
+        return {"row": row, "status": "error", "error": (
+            f"render: the worker process {how} (out of memory?); the row was not written"
+        )}  # fmt: skip
+
+    def close(self) -> None:
+        for worker in list(self.workers):
+            self._retire(worker, kill=worker.row is not None)
+
+
 # --- The batch -------------------------------------------------------------------------------
 
 
@@ -201,10 +543,128 @@ def _is_current(item: dict[str, Any] | None, fingerprint: str, out_dir: Path) ->
     return path.is_file() and sha256_file(path) == item.get("sha256")
 
 
-def write_manifest(out_dir: Path, items: list[dict[str, Any]]) -> None:
+def write_manifest(
+    out_dir: Path, items: list[dict[str, Any]], superseded: list[str] | None = None,
+    mode: int = 0o600,
+) -> None:  # fmt: skip
     ordered = sorted(items, key=lambda item: item["row"])
-    data = json.dumps({"items": ordered}, indent=2, ensure_ascii=False) + "\n"
-    write_atomic(out_dir / MANIFEST, data.encode("utf-8"))
+    data: dict[str, Any] = {"items": ordered}
+    if superseded:
+        data["superseded"] = [f"{SUPERSEDED}/{name}" for name in superseded]
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    _write(out_dir / MANIFEST, text.encode("utf-8"), mode)
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Atomic write in the parent; a refused write ends the run with one line (exit 2)."""
+    try:
+        write_atomic(path, data, mode=mode)
+    except OSError as error:
+        raise _unwritable(path.parent, error.strerror) from None
+
+
+def _unwritable(folder: Path, reason: str | None) -> ConfigError:
+    return ConfigError(f"output folder {folder}: cannot write ({reason or 'refused'})")
+
+
+@contextmanager
+def _locked(out_dir: Path, private: bool) -> Iterator[None]:
+    """One batch at a time per folder: a second run would interleave two manifests."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
+        handle = (out_dir / LOCK_FILE).open("a")
+    except OSError as error:
+        raise _unwritable(out_dir, error.strerror) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EAGAIN, errno.EACCES):
+                raise ConfigError(
+                    f"output folder {out_dir}: another batch is writing to it; wait for it to "
+                    "finish or choose another folder"
+                ) from None
+            raise
+        yield
+
+
+@dataclass
+class _Run:
+    """State of one run shared by its stages."""
+
+    schedule: Schedule
+    out_dir: Path
+    site: Site
+    options: RenderOptions
+    mode: int
+    result: BatchResult
+    report_rows: list[dict[str, Any]] = field(default_factory=list)
+    last_saved: float = 0.0
+
+    def save(self, force: bool = False) -> None:
+        # Saved as the run goes, so a killed run's re-run knows what is already done; not
+        # after every packet, which would cost O(rows²) on a long list.
+        now = time.monotonic()
+        if force or now - self.last_saved >= MANIFEST_INTERVAL:
+            write_manifest(self.out_dir, self.result.items, self.result.superseded, self.mode)
+            self.last_saved = now
+
+
+def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError]
+             ) -> dict[str, Any]:  # fmt: skip
+    """What the report shows of one row; for a rejected row nothing that could be a name."""
+    if request is not None:
+        return {
+            "row": row.number, "mrn": request.mrn, "procedure": request.procedure.id,
+            "language": request.language, "surgery_at": request.surgery_at.isoformat(" "),
+            "extras": row.extras, "problems": [(p.field or "", p.message) for p in problems],
+        }  # fmt: skip
+    mrn = row.record.get("mrn", "").strip()
+    mrn_ok = any(ch.isdigit() for ch in mrn) and "mrn" not in {p.field for p in problems}
+    return {
+        "row": row.number, "mrn": mrn if mrn_ok else "", "procedure": "", "language": "",
+        "surgery_at": "", "extras": {}, "problems": [(p.field or "", p.message) for p in problems],
+    }  # fmt: skip
+
+
+def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
+          ) -> Iterator[tuple[dict[str, Any], tuple[Any, ...] | None]]:  # fmt: skip
+    """Validate rows one at a time: (finished item, None) or (pending item, render task)."""
+    catalog = load_catalog(run.site.resources.procedures)
+    for row in run.schedule.rows():
+        problems: list[DocgenError] = []
+        request = None
+        options = run.options
+        if row.extra_cells:
+            problems.append(DocgenError("more cells than the header has columns", field="row"))
+        try:
+            request = validate_record(row.record, catalog, run.site)
+        except InvalidRecord as errors:
+            problems.extend(errors.problems)
+        except DocgenError as error:
+            problems.append(error)
+        try:
+            options = row_options(row, run.options)
+        except InvalidRecord as errors:
+            problems.extend(errors.problems)
+        if row.number in conflicts.problems:
+            problems.append(conflicts.problems[row.number])
+        if problems:
+            run.report_rows.append(_summary(row, None, problems))
+            message = "; ".join(str(problem) for problem in problems)
+            yield {"row": row.number, "status": "error", "error": message}, None
+            continue
+        assert request is not None
+        run.report_rows.append(_summary(row, request, []))
+        fingerprint = input_fingerprint(request, run.site, options)
+        earlier = previous.get(row.number)
+        if _is_current(earlier, fingerprint, run.out_dir):
+            assert earlier is not None
+            yield {**earlier, "skipped": True}, None
+            continue
+        name = output_name(row.number, request)
+        task = (row.number, row.record, str(run.out_dir), name, options, run.mode)
+        yield {"row": row.number, "input": fingerprint}, task
 
 
 def run_batch(
@@ -215,85 +675,165 @@ def run_batch(
     options: RenderOptions = DEFAULT_OPTIONS,
     print_file: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
+    *,
+    strict: bool = False,
 ) -> BatchResult:
+    """Render every row of ``schedule`` into ``out_dir``; see the module docstring.
+
+    ``strict``: refuse the print file when some rows are missing from it.
+    """
     site = load_site(site_path)
-    catalog = load_catalog(site.resources.procedures)
-    rows = read_schedule(schedule)
-    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for stale in out_dir.glob(".tmp-*"):  # left by a run that was killed mid-write
-        stale.unlink()
-    previous = _previous_items(out_dir)
-    result = BatchResult()
-    tasks = []
-    for row in rows:
+    opened = open_schedule(schedule)
+    conflicts = _Conflicts()
+    conflicts.scan(opened.rows(), site)
+    total = sum(1 for _ in opened.rows())
+    mode = file_mode(site)
+    with _locked(out_dir, site.private_files):
+        for stale in out_dir.glob(".tmp-*"):  # left by a run that was killed mid-write
+            stale.unlink()
+        run = _Run(opened, out_dir, site, options, mode, BatchResult())
+        previous = _previous_items(out_dir)
+        temp_dir = tempfile.mkdtemp(prefix="docgen-batch-")
         try:
-            if row.extra_cells:
-                raise DocgenError("more cells than the header has columns", field="row")
-            request = validate_record(row.record, catalog, site)
-        except DocgenError as error:
-            result.items.append({"row": row.number, "status": "error", "error": str(error)})
-            result.rejected += 1
-            continue
-        fingerprint = input_fingerprint(request, site, options)
-        if _is_current(previous.get(row.number), fingerprint, out_dir):
-            result.items.append(previous[row.number])
-            result.skipped += 1
-            continue
-        name = output_name(row.number, request)
-        tasks.append(((row.number, row.record, str(out_dir), name, options), fingerprint))
-    done = len(result.items)
-    if progress:
-        progress(done, len(rows), result.rejected)
-    for item in _render_all(tasks, site_path, jobs, out_dir, result):
-        result.items.append(item)
-        if item["status"] == "ok":
-            result.written += 1
-        else:
-            result.rejected += 1
-        done += 1
-        if progress:
-            progress(done, len(rows), result.rejected)
-    write_manifest(out_dir, result.items)
-    if print_file and result.written + result.skipped:
-        write_print_file(out_dir, result.items)
+            _render(run, conflicts, previous, site_path, jobs, temp_dir, total, progress)
+        finally:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        result = run.result
+        result.superseded = _move_superseded(out_dir, result.items, print_file, mode)
+        if print_file:
+            _print_file(run, strict)
+        run.save(force=True)
+        from docgen.report import write_rejects, write_report
+
+        try:
+            write_report(out_dir, run.report_rows, result, opened, mode)
+            write_rejects(out_dir, opened, result)
+        except OSError as error:
+            raise _unwritable(out_dir, error.strerror) from None
     return result
 
 
-def _render_all(
-    tasks: list[tuple[tuple[Any, ...], str]],
-    site_path: Path | None,
-    jobs: int | None,
-    out_dir: Path,
-    result: BatchResult,
-) -> Iterator[dict[str, Any]]:
-    if not tasks:
+def _render(
+    run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]],
+    site_path: Path | None, jobs: int | None, temp_dir: str, total: int,
+    progress: Callable[[int, int, int], None] | None,
+) -> None:  # fmt: skip
+    result = run.result
+    pending: dict[int, dict[str, Any]] = {}
+    size = max(1, jobs or os.cpu_count() or 1)
+    pool = _Pool(size, site_path, temp_dir)
+    planned = _plan(run, conflicts, previous)
+    exhausted = False
+
+    def record(item: dict[str, Any]) -> None:
+        result.items.append(item)
+        if item["status"] != "ok":
+            result.rejected += 1
+        elif item.pop("skipped", False):
+            result.skipped += 1
+        else:
+            result.written += 1
+        if progress:
+            progress(len(result.items), total, result.rejected)
+        run.save()
+
+    try:
+        if progress:
+            progress(0, total, 0)
+        while not exhausted or pool.busy:
+            worker = pool.idle() if not exhausted else None
+            while worker is not None and not exhausted:
+                planned_item = next(planned, None)
+                if planned_item is None:
+                    exhausted = True
+                    break
+                item, task = planned_item
+                if task is None:
+                    record(item)
+                    continue
+                pending[item["row"]] = item
+                pool.submit(worker, item["row"], task)
+                worker = pool.idle()
+            if not pool.busy:
+                continue
+            for done in pool.results():
+                result.peak_worker_rss_kib = max(
+                    result.peak_worker_rss_kib, done.pop("rss_kib", 0)
+                )
+                if "unwritable" in done:
+                    raise _unwritable(run.out_dir, done["unwritable"])
+                planned_fields = pending.pop(done["row"])
+                if done["status"] == "ok":
+                    done["input"] = planned_fields["input"]
+                else:  # the report gets the render failure as the row's problem
+                    _mark_failed(run, done)
+                record(done)
+    finally:
+        pool.close()
+
+
+def _mark_failed(run: _Run, item: dict[str, Any]) -> None:
+    field_name, _, message = item["error"].partition(": ")
+    for summary in run.report_rows:
+        if summary["row"] == item["row"]:
+            summary["problems"] = [(field_name, message)]
+
+
+def _move_superseded(out_dir: Path, items: list[dict[str, Any]], print_file: bool,
+                     mode: int) -> list[str]:  # fmt: skip
+    """Packets of an earlier run whose rows are gone or changed: never beside current ones."""
+    current = {item["file"] for item in items if item["status"] == "ok"}
+    stale = [
+        path for path in sorted(out_dir.glob("*.pdf"))
+        if path.name not in current
+        and (_PACKET_NAME_RE.match(path.name) or (path.name == PRINT_FILE and not print_file))
+    ]  # fmt: skip
+    if not stale:
+        return []
+    folder = out_dir / SUPERSEDED
+    try:
+        folder.mkdir(exist_ok=True, mode=0o700 if mode == 0o600 else 0o777)
+        for path in stale:
+            path.replace(folder / path.name)
+    except OSError as error:
+        raise _unwritable(out_dir, error.strerror) from None
+    return [path.name for path in stale]
+
+
+def _print_file(run: _Run, strict: bool) -> None:
+    result = run.result
+    missing = sorted(item["row"] for item in result.items if item["status"] != "ok")
+    if missing and strict:
+        (run.out_dir / PRINT_FILE).unlink(missing_ok=True)
+        shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")
+        result.notes.append(
+            f"print-file: not written (--strict): {len(missing)} rows are missing: {shown}"
+        )
         return
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    fingerprints = {task[0]: fingerprint for task, fingerprint in tasks}
-    # multiprocessing.Pool, not ProcessPoolExecutor: on Python 3.11 the executor's
-    # max_tasks_per_child can deadlock once workers are replaced.
-    with multiprocessing.Pool(
-        processes=workers,
-        initializer=_init_worker,
-        initargs=(str(site_path) if site_path else None,),
-        maxtasksperchild=TASKS_PER_WORKER,
-    ) as pool:
-        for item in pool.imap_unordered(render_row, [task for task, _ in tasks]):
-            result.peak_worker_rss_kib = max(result.peak_worker_rss_kib, item.pop("rss_kib", 0))
-            if item["status"] == "ok":
-                item["input"] = fingerprints[item["row"]]
-            yield item
-            # Saved after every packet: a killed run's re-run knows what is already done.
-            write_manifest(out_dir, result.items)
+    if result.written + result.skipped:
+        try:
+            write_print_file(run.out_dir, result.items, missing, run.mode)
+        except OSError as error:
+            raise _unwritable(run.out_dir, error.strerror) from None
 
 
-def write_print_file(out_dir: Path, items: list[dict[str, Any]]) -> None:
+def write_print_file(out_dir: Path, items: list[dict[str, Any]], missing: list[int] | None = None,
+                     mode: int = 0o600) -> None:  # fmt: skip
     """All packets in row order in one PDF; each packet has an even page count already,
-    so every packet and every document starts on an odd page of the print job."""
+    so every packet and every document starts on an odd page of the print job. When rows
+    are missing, a cover sheet (two pages, to keep that parity) says which."""
+    import io
+
     import pikepdf
 
     with pikepdf.new() as merged:
         page = 1
+        if missing:
+            from docgen.report import cover_sheet
+
+            with pikepdf.open(io.BytesIO(cover_sheet(missing, items))) as cover:
+                merged.pages.extend(cover.pages)
+                page += len(cover.pages)
         for item in sorted(items, key=lambda i: i["row"]):
             if item["status"] != "ok":
                 continue
@@ -303,5 +843,4 @@ def write_print_file(out_dir: Path, items: list[dict[str, Any]]) -> None:
             page += item["pages"]
         buffer = io.BytesIO()
         merged.save(buffer, deterministic_id=True)
-    write_atomic(out_dir / PRINT_FILE, buffer.getvalue())
-    write_manifest(out_dir, items)
+    write_atomic(out_dir / PRINT_FILE, buffer.getvalue(), mode=mode)

@@ -7,9 +7,11 @@ repeat a patient's name or date of birth.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -352,3 +354,24 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
 def _dob_range(dob: date, surgery_at: datetime) -> None:
     if not date(1900, 1, 1) <= dob <= surgery_at.date():
         raise DocgenError("must lie between 1900 and the day of the procedure", field="dob")
+
+
+def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
+    """(MRN, person) as a schedule compares rows: one MRN must mean one person.
+
+    The person part is a hash of the names (case and spacing folded) and the birth date
+    (read as validation reads it), so two spellings of one record compare equal while the
+    key itself holds no patient data.
+    """
+    mrn = _text(record, "mrn").upper()
+    if site.mrn_digits and mrn.isdigit():
+        mrn = mrn.zfill(site.mrn_digits)
+
+    def folded(key: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", _text(record, key)).casefold().split())
+
+    dob = _text(record, "dob")
+    with suppress(DocgenError):
+        dob = _normalise_date(dob, site, "")
+    person = "\x1f".join((folded("family_name"), folded("given_name"), dob))
+    return mrn, hashlib.sha256(person.encode()).hexdigest()

@@ -27,6 +27,7 @@ _KEYS = {
     # SPEC 12: settings for real sites
     "locale", "date_order", "mrn_digits", "mrn_pad", "fasting_food_hours",
     "fasting_fluid_hours", "emergency_number", "require_approval", "approvals", "notes", "web",
+    "private_files",  # true: packets 0600 whatever the umask (default: follow the umask)
 }  # fmt: skip
 _WEB_KEYS = {
     "users_file", "trusted_header", "allowed_hosts", "idle_minutes", "retention_hours",
@@ -106,6 +107,7 @@ class Site:
     notes: tuple[tuple[str, LocalText], ...] = ()  # (document kind, text)
     web: WebSettings = field(default_factory=WebSettings)
     strings: tuple[tuple[str, LocalText], ...] = ()  # name, department by language
+    private_files: bool = False  # force 0600 files and 0700 folders whatever the umask
 
     def note(self, document: str, language: str) -> str | None:
         return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
@@ -284,6 +286,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         notes=_notes(data, where),
         web=_web(data, base, where),
         strings=tuple(strings.items()),
+        private_files=_flag(data, "private_files", False, where),
     )
 
 

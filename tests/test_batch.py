@@ -31,10 +31,10 @@ GOOD = [
 ]
 # (row number in the spreadsheet, changes, expected error line)
 BAD = {
-    4: ({"procedure": "hip-replacement"}, 'row 4: procedure: "hip-replacement" is not a known'),
+    4: ({"procedure": "hip-replacement"}, "row 4: procedure: not a known procedure"),
     8: ({"levels": "L9-L10"}, 'row 8: levels: "L9-L10" is not a spinal level'),
     12: ({"procedure": "discectomy", "side": ""}, "row 12: side: is required for discectomy"),
-    15: ({"surgery_at": "31/12/2026 08:30"}, "row 15: surgery_at: not a valid date and time"),
+    15: ({"surgery_at": "31/12/2026 08:30"}, "row 15: surgery_at: write it as YYYY-MM-DDTHH:MM"),
     19: ({"language": "pt"}, 'row 19: language: "pt" is not one of'),
 }
 
@@ -166,8 +166,8 @@ def test_semicolons_and_leading_zeros(tmp_path: Path) -> None:
     ("header", "message"),
     [
         (
-            "mrn,family_name,given_name,dob,procedure,levels,surgery_at,language,ward",
-            "error: schedule s.csv: unknown columns: ward",
+            "MRN;Family Name;given name;DOB;procedure;levels;surgery_at;language;Family_Name",
+            "error: schedule s.csv: columns appear twice: family_name",
         ),
         (
             "mrn,family_name,given_name,procedure,levels,surgery_at,language",
@@ -256,7 +256,8 @@ def test_row_with_extra_cells_and_us_style_birth_date(tmp_path: Path) -> None:
     result = run("batch", str(schedule), "-o", str(tmp_path / "out"), "--docs", "preop")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "row 3: dob: not a valid date; write it as YYYY-MM-DD (e.g. 1961-03-12)",
+        "row 3: dob: write it as YYYY-MM-DD (e.g. 1961-03-12); a date such as 26/11/2026 is "
+        'read only when the site file sets date_order = "DMY" or "MDY"',
         "row 4: row: more cells than the header has columns",
     ]
     assert result.stdout.strip() == "1 packets written, 2 rows rejected"

@@ -123,20 +123,39 @@ class _Progress:
 @click.option(
     "--print-file",
     is_flag=True,
-    help="Also write print-file.pdf: every packet in row order, for one print job.",
+    help="Also write print-file.pdf: every packet in row order, for one print job; a cover "
+    "sheet lists the rows that are missing from it.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="With --print-file: write no print file when any row is missing from it.",
 )
 @site_option
 def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOptions,
-          print_file: bool, site_path: Path | None) -> None:  # fmt: skip
-    """Render one packet per row of SCHEDULE.csv into OUT_DIR, with manifest.json."""
+          print_file: bool, strict: bool, site_path: Path | None) -> None:  # fmt: skip
+    """Render one packet per row of SCHEDULE.csv into OUT_DIR, with manifest.json,
+    report.html (totals, rejected rows and what to fix, every row by surgery time) and
+    rejects.csv (the rejected rows plus an error column, ready to fix and run again).
+
+    Columns (header row; case, spaces and underscores do not matter; comma, semicolon or
+    tab): the patient fields of 'docgen packet --help', plus optional per-row docs, copies
+    and large_print. Other columns (e.g. ward) are ignored and shown in the report.
+    """
     from docgen.batch import run_batch
 
-    result = run_batch(schedule, out_dir, site_path, jobs, options, print_file, _Progress())
+    result = run_batch(
+        schedule, out_dir, site_path, jobs, options, print_file, _Progress(), strict=strict
+    )
     for line in result.error_lines:
+        click.echo(line, err=True)
+    for line in result.notes:
         click.echo(line, err=True)
     summary = f"{result.written} packets written, {result.rejected} rows rejected"
     if result.skipped:
         summary += f", {result.skipped} unchanged"
+    if result.superseded:
+        summary += f", {len(result.superseded)} superseded"
     click.echo(summary)
     sys.exit(result.exit_code)
 
