@@ -54,6 +54,7 @@ from docgen.request import (
     REQUIRED_FIELDS,
     PacketRequest,
     identity_key,
+    padded_mrn,
     validate_record,
 )
 from docgen.site import Site, load_site
@@ -610,8 +611,8 @@ class _Run:
             self.last_saved = now
 
 
-def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError]
-             ) -> dict[str, Any]:  # fmt: skip
+def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError],
+             site: Site) -> dict[str, Any]:  # fmt: skip
     """What the report shows of one row; for a rejected row nothing that could be a name."""
     if request is not None:
         return {
@@ -619,7 +620,7 @@ def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError
             "language": request.language, "surgery_at": request.surgery_at.isoformat(" "),
             "extras": row.extras, "problems": [(p.field or "", p.message) for p in problems],
         }  # fmt: skip
-    mrn = row.record.get("mrn", "").strip()
+    mrn = padded_mrn(row.record.get("mrn", ""), site)
     mrn_ok = any(ch.isdigit() for ch in mrn) and "mrn" not in {p.field for p in problems}
     return {
         "row": row.number, "mrn": mrn if mrn_ok else "", "procedure": "", "language": "",
@@ -650,12 +651,12 @@ def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
         if row.number in conflicts.problems:
             problems.append(conflicts.problems[row.number])
         if problems:
-            run.report_rows.append(_summary(row, None, problems))
+            run.report_rows.append(_summary(row, None, problems, run.site))
             message = "; ".join(str(problem) for problem in problems)
             yield {"row": row.number, "status": "error", "error": message}, None
             continue
         assert request is not None
-        run.report_rows.append(_summary(row, request, []))
+        run.report_rows.append(_summary(row, request, [], run.site))
         fingerprint = input_fingerprint(request, run.site, options)
         earlier = previous.get(row.number)
         if _is_current(earlier, fingerprint, run.out_dir):

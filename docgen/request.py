@@ -356,6 +356,14 @@ def _dob_range(dob: date, surgery_at: datetime) -> None:
         raise DocgenError("must lie between 1900 and the day of the procedure", field="dob")
 
 
+def padded_mrn(value: str, site: Site) -> str:
+    """An MRN cell as it is printed: padded to the site's ``mrn_digits`` when allowed."""
+    value = value.strip()
+    if site.mrn_digits and site.mrn_pad and value.isdigit():
+        return value.zfill(site.mrn_digits)
+    return value
+
+
 def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
     """(MRN, person) as a schedule compares rows: one MRN must mean one person.
 
@@ -363,9 +371,7 @@ def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
     (read as validation reads it), so two spellings of one record compare equal while the
     key itself holds no patient data.
     """
-    mrn = _text(record, "mrn").upper()
-    if site.mrn_digits and mrn.isdigit():
-        mrn = mrn.zfill(site.mrn_digits)
+    mrn = padded_mrn(_text(record, "mrn"), site).upper()
 
     def folded(key: str) -> str:
         return " ".join(unicodedata.normalize("NFC", _text(record, key)).casefold().split())

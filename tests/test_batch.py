@@ -277,3 +277,234 @@ def test_progress_shows_rows_rejections_and_eta_on_a_terminal(capsys: pytest.Cap
     )
     quiet = _Progress()
     assert quiet.enabled is False  # tests, pipes and cron jobs: no bar
+
+
+# --- Real-world exports (issue 13) and faults (issue 14.9) ------------------------------------
+
+
+def demo_site(tmp_path: Path, extra: str) -> Path:
+    from docgen.site import load_site
+
+    demo = load_site().resources.templates / "sites" / "demo.toml"
+    path = tmp_path / "site.toml"
+    path.write_text(demo.read_text(encoding="utf-8") + "\n" + extra + "\n", encoding="utf-8")
+    return path
+
+
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """TMPDIR for this test only: what a run leaves there is visible."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    return folder
+
+
+def test_a_spreadsheet_export_is_read_as_meant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = private_tmp(tmp_path, monkeypatch)
+    site = demo_site(tmp_path, 'date_order = "DMY"\nmrn_digits = 7')
+    schedule = tmp_path / "list.csv"
+    schedule.write_text(
+        "MRN;Family Name;Given Name;DOB;Procedure;Levels;Side;Surgery At;Language;Ward;Docs;;\n"
+        "4567;Exportperson;Kim;17/4/1958;Microdiscectomy;L4-L5;left;26/11/2026 14:30;en;"
+        "Ward 7;consent;;\n"
+        "89012;Otherperson;Lee;1960-01-02;NUCLEOPLASTY;L45;;2026-11-26T8:00;en;Ward 3;"
+        "consent;;\n"
+        ";;;;;;;;;;;;\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run("batch", str(schedule), "-o", str(out), "--site", str(site), "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        'row 3: levels: "L45" is not a spinal level; did you mean L4-L5?'
+    ]
+    items = json.loads((out / "manifest.json").read_text())["items"]
+    assert [(i["row"], i["status"], i.get("file")) for i in items] == [
+        (2, "ok", "row0002-0004567-discectomy-en.pdf"), (3, "error", None),
+    ]  # fmt: skip
+    assert [d["kind"] for d in items[0]["documents"]] == ["consent"]  # the row's docs column
+    text = pypdf.PdfReader(out / items[0]["file"]).pages[0].extract_text()
+    assert "0004567" in text and "Discectomy" in text
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Ward 7" in report  # the extra column, carried into the report
+    assert "<td>3</td><td>0089012</td><td>levels</td>" in report  # rejected row first
+    assert report.index("Rejected rows") < report.index("All rows by surgery time, by Ward")
+    assert not list(temp.iterdir())  # no weasyprint-* folders, no docgen-batch-* folder
+
+
+def test_column_shift_conflicts_and_duplicates_name_no_patient(tmp_path: Path) -> None:
+    header = "mrn,family_name,given_name,dob,procedure,levels,side,surgery_at,language,docs\n"
+    good = "0002222,Goodperson,Ann,1950-03-04,nucleoplasty,L4-L5,,2026-12-03 09:00,en,preop\n"
+    schedule = tmp_path / "s.csv"
+    schedule.write_text(
+        header
+        + "0001111,Firstname,Ann,1950-01-01,nucleoplasty,L4-L5,,2026-12-03 08:00,en,preop\n"
+        + "0001111,Othername,Bea,1951-02-02,nucleoplasty,L3-L4,,2026-12-03 10:00,en,preop\n"
+        + good + good
+        # a cell lost at the start: every value one column to the left
+        + "Hiddenname,Secretgiven,1971-02-03,nucleoplasty,L4-L5,,2026-12-03 11:00,en,preop\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run("batch", str(schedule), "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert lines[:3] == [
+        "row 2: mrn: MRN shared with row 3 under another name or date of birth; check both rows",
+        "row 3: mrn: MRN shared with row 2 under another name or date of birth; check both rows",
+        "row 5: row: exact duplicate of row 4; printed once, for row 4",
+    ]
+    assert lines[3].startswith("row 6: mrn: use 1 to 32 letters") is False
+    assert lines[3].startswith("row 6: ")
+    assert result.stdout.strip() == "1 packets written, 4 rows rejected"
+    secrets = ("Hiddenname", "Secretgiven", "1971-02-03", "1971", "Firstname", "Othername",
+               "1950-01-01", "1951-02-02")  # fmt: skip
+    report = (out / "report.html").read_text(encoding="utf-8")
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    for secret in secrets:
+        assert secret not in result.output and secret not in manifest and secret not in report
+    # rejects.csv: the administrator's own rows back, private, with what to fix
+    rejects = out / "rejects.csv"
+    assert rejects.stat().st_mode & 0o777 == 0o600
+    rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == [*header.strip().split(","), "error"]
+    assert [row[0] for row in rows[1:]] == ["0001111", "0001111", "0002222", "Hiddenname"]
+    assert rows[3][-1] == "row: exact duplicate of row 4; printed once, for row 4"
+
+
+def test_a_file_without_header_row_is_refused_without_echo(tmp_path: Path) -> None:
+    schedule = tmp_path / "s.csv"
+    schedule.write_text(
+        "0001,Hiddenname,Ann,1950-01-01,nucleoplasty,L4-L5,,2026-12-03 08:00,en\n",
+        encoding="utf-8",
+    )
+    result = run("batch", str(schedule), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.startswith("error: schedule s.csv: the first row is not a header row;")
+    assert "Hiddenname" not in result.output and len(result.output.splitlines()) == 1
+
+
+def _fake_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A render that takes no time, so the fault tests measure only the faults."""
+    from docgen import batch
+    from docgen.packet import Packet
+
+    monkeypatch.setattr(batch, "render_packet", lambda *a, **k: Packet(b"%PDF-1.4\n", 2, (), ()))
+
+
+def test_a_killed_or_runaway_worker_fails_its_row_and_the_run_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docgen import batch
+
+    temp = private_tmp(tmp_path, monkeypatch)
+    _fake_render(monkeypatch)
+    monkeypatch.setattr(batch, "RENDER_TIME_LIMIT", 1)
+    monkeypatch.setattr(batch, "KILL_GRACE", 1)
+    schedule = write_csv(tmp_path / "s.csv", schedule_rows(4))
+    out = tmp_path / "out"
+    started = time.monotonic()
+    for fault in ("kill:3", "hang:4"):
+        monkeypatch.setenv("DOCGEN_TEST_FAULT", fault)
+        result = run("batch", str(schedule), "-o", str(out / fault[:4]), "--jobs", "2")
+        assert result.exit_code == 1, result.output
+        expected = {
+            "kill": "row 3: render: the worker process was killed by signal 9 (out of memory?); "
+            "the row was not written",
+            "hang": "row 4: render: rendering took longer than 1 s and was stopped",
+        }[fault[:4]]
+        assert result.stderr.splitlines() == [expected]
+        assert result.stdout.strip() == "3 packets written, 1 rows rejected"
+    assert time.monotonic() - started < 60
+    assert not list(temp.iterdir())
+
+
+def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    schedule = write_csv(tmp_path / "s.csv", schedule_rows(1))
+    out = tmp_path / "out"
+    out.mkdir()
+    with (out / ".docgen-batch.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running batch holds it
+        result = run("batch", str(schedule), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: output folder {out}: another batch is writing to it; wait for it to finish "
+        "or choose another folder\n"
+    )
+    assert not (out / "manifest.json").exists()
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from docgen import batch, packet
+
+    _fake_render(monkeypatch)
+    real_write = packet.write_atomic
+
+    def full(path: Path, data: bytes, mode: int = 0o600) -> None:
+        if path.suffix == ".pdf":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data, mode)
+
+    monkeypatch.setattr(batch, "write_atomic", full)
+    schedule = write_csv(tmp_path / "s.csv", schedule_rows(3))
+    out = tmp_path / "out"
+    result = run("batch", str(schedule), "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.output == f"error: output folder {out}: cannot write (No space left on device)\n"
+    assert not list(out.glob("*.pdf")) and not list(out.glob(".tmp-*"))
+
+
+def test_superseded_packets_cover_sheet_strict_and_permissions(tmp_path: Path) -> None:
+    rows = schedule_rows(3)
+    for row in rows:
+        row["procedure"], row["side"], row["levels"] = "nucleoplasty", "", "L4-L5"
+    schedule = write_csv(tmp_path / "s.csv", rows)
+    out = tmp_path / "out"
+    previous_umask = os.umask(0o022)
+    try:
+        first = run("batch", str(schedule), "-o", str(out), "--docs", "preop", "--jobs", "2")
+        assert first.exit_code == 0, first.output
+        rows[0]["language"] = "es"  # row 2 changed: its old packet has another name
+        rows[2]["levels"] = "L45"  # row 4 now rejected: its old packet must not stay
+        write_csv(schedule, rows)
+        second = run("batch", str(schedule), "-o", str(out), "--docs", "preop", "--jobs", "2",
+                     "--print-file")  # fmt: skip
+    finally:
+        os.umask(previous_umask)
+    assert second.exit_code == 1, second.output
+    assert second.stdout.strip() == (
+        "1 packets written, 1 rows rejected, 1 unchanged, 2 superseded"
+    )
+    moved = ["row0002-000000-nucleoplasty-en.pdf", "row0004-000002-nucleoplasty-de.pdf"]
+    assert sorted(p.name for p in (out / "superseded").iterdir()) == moved
+    assert sorted(p.name for p in out.glob("row*.pdf")) == [
+        "row0002-000000-nucleoplasty-es.pdf", "row0003-000001-nucleoplasty-es.pdf",
+    ]  # fmt: skip
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["superseded"] == [f"superseded/{name}" for name in moved]
+    assert "superseded/row0004-000002-nucleoplasty-de.pdf" in (out / "report.html").read_text()
+    assert (out / "row0002-000000-nucleoplasty-es.pdf").stat().st_mode & 0o777 == 0o644
+    printed = pypdf.PdfReader(out / "print-file.pdf")
+    cover = printed.pages[0].extract_text()
+    assert "This print file is incomplete" in cover and "row 4: levels" in cover
+    packets = [i for i in manifest["items"] if i["status"] == "ok"]
+    assert len(printed.pages) == 2 + sum(i["pages"] for i in packets)
+    assert all(i["print_first_page"] % 2 == 1 for i in packets)
+    strict = run("batch", str(schedule), "-o", str(out), "--docs", "preop", "--print-file",
+                 "--strict")  # fmt: skip
+    assert strict.exit_code == 1
+    assert strict.stderr.splitlines()[-1] == (
+        "print-file: not written (--strict): 1 rows are missing: 4"
+    )
+    assert not (out / "print-file.pdf").exists()
