@@ -290,10 +290,11 @@ def row_options(row: Row, default: RenderOptions) -> RenderOptions:
     problems: list[DocgenError] = []
     documents, copies, large_print = default.documents, default.consent_copies, default.large_print
     try:
+        # In a CSV cell "consent;preop" saves quoting "consent,preop"; both are read.
         if row.options.get("docs", "").strip():
-            documents = parse_documents(row.options["docs"])
+            documents = parse_documents(row.options["docs"].replace(";", ","))
         if row.options.get("copies", "").strip():
-            copies = parse_copies(row.options["copies"])
+            copies = parse_copies(row.options["copies"].replace(";", ","))
     except DocgenError as error:
         problems.append(error)
     flag = row.options.get("large_print", "").strip().lower()
@@ -304,26 +305,6 @@ def row_options(row: Row, default: RenderOptions) -> RenderOptions:
     if problems:
         raise InvalidRecord(problems)
     return RenderOptions(documents=documents, large_print=large_print, consent_copies=copies)
-
-
-def file_mode(site: Site) -> int:
-    """Packets follow the user's umask (a shared print spooler may need to read them),
-    unless the site asks for private files."""
-    if site.private_files:
-        return 0o600
-    return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    try:  # Linux: read it without changing it (the web app runs threads)
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    current = os.umask(0o077)
-    os.umask(current)
-    return current
 
 
 _worker_site: Site | None = None
@@ -688,7 +669,7 @@ def run_batch(
     conflicts = _Conflicts()
     conflicts.scan(opened.rows(), site)
     total = sum(1 for _ in opened.rows())
-    mode = file_mode(site)
+    mode = site.file_mode
     with _locked(out_dir, site.private_files):
         for stale in out_dir.glob(".tmp-*"):  # left by a run that was killed mid-write
             stale.unlink()

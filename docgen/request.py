@@ -28,6 +28,23 @@ FIELDS = (
     "mrn", "family_name", "given_name", "dob", "procedure", "levels", "side", "surgery_at",
     "language", "surgeon", "interpreter",
 )  # fmt: skip
+# What each field takes, for --help and the web form (the same words as the messages).
+FIELD_HELP = {
+    "mrn": "hospital number: 1 to 32 letters, digits or hyphens; leading zeros are kept",
+    "family_name": "family name as on the ID band, any script",
+    "given_name": "given name as on the ID band, any script",
+    "dob": "date of birth, YYYY-MM-DD (e.g. 1961-03-12)",
+    "procedure": "nucleoplasty, discectomy, endoscopic-discectomy or percutaneous-discectomy "
+    "(any case; names such as microdiscectomy are understood; see 'docgen procedures')",
+    "levels": "disc levels such as L4-L5, several separated by ';', all in one region "
+    "(C2-C3 ... C7-T1, T1-T2 ... T12-L1, L1-L2 ... L5-S1)",
+    "side": "left, right, bilateral or central; required for the discectomies",
+    "surgery_at": "date and time of surgery, site's local time: YYYY-MM-DDTHH:MM "
+    "(e.g. 2026-12-02T08:30)",
+    "language": "language of the packet: en, es, tr, de, fr or ar",
+    "surgeon": "practitioner's name (optional; a blank line is printed without it)",
+    "interpreter": "yes or no (default: yes when the language differs from the site's)",
+}
 REQUIRED_FIELDS = ("mrn", "family_name", "given_name", "dob", "procedure", "levels",
                    "surgery_at", "language")  # fmt: skip
 
@@ -381,3 +398,22 @@ def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
         dob = _normalise_date(dob, site, "")
     person = "\x1f".join((folded("family_name"), folded("given_name"), dob))
     return mrn, hashlib.sha256(person.encode()).hexdigest()
+
+
+def example_record(today: date) -> dict[str, str]:
+    """A filled-in record for a fictional patient (``docgen packet --template``): surgery
+    tomorrow at 08:30, so that it validates as it is."""
+    tomorrow = date.fromordinal(today.toordinal() + 1)
+    return {
+        "mrn": "0001234",
+        "family_name": "Example",
+        "given_name": "Alex",
+        "dob": "1961-03-12",
+        "procedure": "discectomy",
+        "levels": "L4-L5",
+        "side": "left",
+        "surgery_at": f"{tomorrow.isoformat()}T08:30",
+        "language": "en",
+        "surgeon": "Dr Sam Demo",
+        "interpreter": "no",
+    }

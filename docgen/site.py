@@ -7,6 +7,7 @@ names and phone numbers are fictional.
 from __future__ import annotations
 
 import base64
+import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,9 +113,27 @@ class Site:
     def note(self, document: str, language: str) -> str | None:
         return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
 
+    @property
+    def file_mode(self) -> int:
+        """Packets follow the user's umask (a shared print spooler may need to read them),
+        unless the site asks for private files."""
+        return 0o600 if self.private_files else 0o666 & ~current_umask()
+
     def string(self, key: str, language: str) -> str | None:
         """``name`` or ``department`` in ``language`` (None: no text for that language)."""
         return dict(self.strings)[key].get(language)
+
+
+def current_umask() -> int:
+    try:  # Linux: read it without changing it (the web app runs threads)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o077)
+    os.umask(current)
+    return current
 
 
 def _local_text(data: dict[str, Any], key: str, where: str) -> LocalText:

@@ -75,19 +75,21 @@ def test_options_override_the_file(patient_file: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        (["--levels", "L9-L10"], 'error: levels: "L9-L10" is not a spinal level'),
-        (["--levels", "L4-L5;C5-C6"], "error: levels: C5-C6, L4-L5 span more than one region"),
+        (["--levels", "L9-L10"], 'error: levels (--levels): "L9-L10" is not a spinal level'),
+        (["--levels", "L4-L5;C5-C6"],
+         "error: levels (--levels): C5-C6, L4-L5 span more than one region"),
         (
             ["--procedure", "percutaneous-discectomy", "--side", "left", "--levels", "L3-L4;L4-L5"],
-            "error: levels: percutaneous-discectomy treats exactly one level",
+            "error: levels (--levels): percutaneous-discectomy treats exactly one level",
         ),
-        (["--procedure", "discectomy"], "error: side: is required for discectomy"),
+        (["--procedure", "discectomy"], "error: side (--side): is required for discectomy"),
         (
             ["--procedure", "laminectomy"],
-            'error: procedure: "laminectomy" is not a known procedure',
+            "error: procedure (--procedure): not a known procedure; choose one of:",
         ),
-        (["--surgery-at", "2026-02-30T08:30"], "error: surgery_at: not a valid date and time"),
-        (["--dob", "1960-13-01"], "error: dob: not a valid date"),
+        (["--surgery-at", "2026-02-30T08:30"],
+         "error: surgery_at (--surgery-at): not a valid date and time"),
+        (["--dob", "1960-13-01"], "error: dob (--dob): not a valid date"),
         (["--docs", "letter"], "error: docs: choose from consent, preop, discharge"),
     ],
 )
@@ -194,7 +196,7 @@ def test_help_does_not_import_the_renderer() -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["packet", "patient.json"], "error: Missing option '-o' / '--output'."),
+        (["batch", "s.csv"], "error: Missing option '-o' / '--output'."),
         (["batch", "s.csv", "-o", "out", "--jobs", "0"], "error: Invalid value for '--jobs'"),
         (["packet", "-o", "x.pdf", "--colour", "red"], "error: No such option '--colour'"),
     ],
@@ -207,3 +209,65 @@ def test_usage_errors_are_one_line_with_exit_code_2(args: list[str], expected: s
                           text=True)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.startswith(expected) and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_every_problem_at_once_naming_the_option(tmp_path: Path) -> None:
+    result = run("packet", "-o", str(tmp_path / "x.pdf"), "--mrn", "0001", "--levels", "L5-L4",
+                 "--surgery-at", "2026-12-02", "--dob", "1958-4-17", "--procedure", "nucleoplasty",
+                 "--language", "en")  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: family_name (--family-name): is required",
+        "error: given_name (--given-name): is required",
+        'error: levels (--levels): "L5-L4" is not a spinal level; write the upper level first: '
+        "L4-L5",
+        "error: surgery_at (--surgery-at): add the time, e.g. 2026-12-02T08:30",
+    ]
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_default_output_name_and_force(patient_file: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    first = run("packet", str(patient_file), "--docs", "discharge")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("wrote 0004567-nucleoplasty-en.pdf (")
+    written = tmp_path / "0004567-nucleoplasty-en.pdf"
+    before = written.read_bytes()
+    again = run("packet", str(patient_file), "--docs", "discharge", "--levels", "L3-L4")
+    assert again.exit_code == 2
+    assert again.output == "error: output (-o): the file exists; add --force to replace it\n"
+    assert written.read_bytes() == before
+    forced = run("packet", str(patient_file), "--docs", "discharge", "--levels", "L3-L4",
+                 "--force")  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    assert "L3–L4" in " ".join(pages_text(written.read_bytes()))
+
+
+def test_help_lists_each_fields_format() -> None:
+    text = " ".join(run("packet", "--help").output.split()).replace("- ", "-")
+    for expected in ("YYYY-MM-DDTHH:MM", "en, es, tr, de, fr or ar", "left, right, bilateral or "
+                     "central", "L4-L5", "yes or no", "--template", "--force"):  # fmt: skip
+        assert expected in text
+
+
+def test_template_and_examples_validate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen.batch import read_schedule, row_options
+    from docgen.catalog import load_catalog
+    from docgen.options import RenderOptions
+    from docgen.request import validate_record
+    from docgen.site import load_site
+
+    monkeypatch.setenv("DOCGEN_TODAY", "2026-12-01")
+    template = json.loads(run("packet", "--template").stdout)
+    examples = Path(__file__).parents[1] / "examples"
+    assert json.loads((examples / "patient.json").read_text(encoding="utf-8")) == template
+    site, catalog = load_site(), load_catalog()
+    assert validate_record(template, catalog, site).surgery_at.isoformat() == "2026-12-02T08:30:00"
+    rows = read_schedule(examples / "tomorrow.csv")
+    assert len(rows) == 6 and rows[0].extras == {"Ward": "Day Surgery"}
+    for row in rows:
+        validate_record(row.record, catalog, site)
+        row_options(row, RenderOptions())
+    assert row_options(rows[1], RenderOptions()).consent_copies == ("patient", "record")
+    assert row_options(rows[2], RenderOptions()).large_print is True

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from docgen.cli import cli, load_site_option, render_options, reports_errors, site_option
-from docgen.errors import DocgenError
+from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.options import RenderOptions
 
 F = TypeVar("F", bound=Any)
@@ -36,13 +38,36 @@ def _read_record(patient: Path | None) -> dict[str, object]:
 
 def _record_options(command: F) -> F:
     """One option per patient field (``--family-name``...); they override the file."""
-    from docgen.request import FIELDS
+    from docgen.request import FIELD_HELP, FIELDS
 
     for field in reversed(FIELDS):
         command = click.option(
-            f"--{field.replace('_', '-')}", field, default=None, help=f"Patient field {field}."
+            option_name(field), field, default=None, help=FIELD_HELP[field]
         )(command)
     return command
+
+
+def option_name(field: str) -> str:
+    return f"--{field.replace('_', '-')}"
+
+
+def _naming_options(errors: InvalidRecord) -> InvalidRecord:
+    """``family_name (--family-name): is required``: the nurse sees which option to use."""
+    from docgen.request import FIELDS
+
+    return InvalidRecord([
+        DocgenError(p.message, field=f"{p.field} ({option_name(p.field)})")
+        if p.field in FIELDS else p
+        for p in errors.problems
+    ])  # fmt: skip
+
+
+def _today() -> date:
+    fixed = os.environ.get("DOCGEN_TODAY")
+    try:
+        return date.fromisoformat(fixed) if fixed else date.today()
+    except ValueError:
+        raise ConfigError("DOCGEN_TODAY: write it as YYYY-MM-DD") from None
 
 
 @cli.command()
@@ -51,21 +76,37 @@ def _record_options(command: F) -> F:
 @click.option(
     "-o",
     "--output",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The PDF to write.",
+    help="The PDF to write. Default: MRN-PROCEDURE-LANGUAGE.pdf in the current folder.",
+)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option(
+    "--template",
+    is_flag=True,
+    help="Print a filled-in example PATIENT.json and exit: docgen packet --template > p.json",
 )
 @render_options
 @_record_options
 @site_option
 def packet(
     patient: Path | None,
-    output: Path,
+    output: Path | None,
+    force: bool,
+    template: bool,
     options: RenderOptions,
     site_path: Path | None,
     **fields: str | None,
 ) -> None:
-    """Render one patient's packet from PATIENT.json (or '-') and/or field options."""
+    """Render one patient's packet from PATIENT.json (or '-') and/or field options.
+
+    Every field option below may also be a key of PATIENT.json; options override the file.
+    Every problem of a record is reported at once, one line each.
+    """
+    from docgen.request import example_record
+
+    if template:
+        click.echo(json.dumps(example_record(_today()), indent=2, ensure_ascii=False))
+        return
     from docgen.catalog import load_catalog
     from docgen.packet import render_packet, write_atomic
     from docgen.request import validate_record
@@ -73,9 +114,19 @@ def packet(
     site = load_site_option(site_path)
     record = _read_record(patient)
     record.update({key: value for key, value in fields.items() if value is not None})
-    request = validate_record(record, load_catalog(site.resources.procedures), site)
+    try:
+        request = validate_record(record, load_catalog(site.resources.procedures), site)
+    except InvalidRecord as errors:
+        raise _naming_options(errors) from None
+    if output is None:  # MRN, procedure and language: never a name or a birth date
+        output = Path(f"{request.mrn}-{request.procedure.id}-{request.language}.pdf")
+    if output.exists() and not force:
+        raise ConfigError("the file exists; add --force to replace it", field="output (-o)")
     result = render_packet(request, site, options)
-    write_atomic(output, result.pdf)
+    try:
+        write_atomic(output, result.pdf, mode=site.file_mode)
+    except OSError as error:
+        raise ConfigError(f"cannot write ({error.strerror})", field="output (-o)") from None
     parts = ", ".join(
         f"{d.kind}{f' ({d.copy} copy)' if d.copy else ''} p.{d.first_page}-"
         f"{d.first_page + d.pages - 1}"
