@@ -21,9 +21,9 @@ from docgen.catalog import Catalog, Procedure
 from docgen.errors import DocgenError, InvalidRecord
 from docgen.fonts import unprintable
 from docgen.levels import Level, Region, parse_levels
+from docgen.site import LANGUAGES as LANGUAGES  # re-exported: the packet languages
 from docgen.site import Site
 
-LANGUAGES = ("en", "es", "tr", "de", "fr", "ar")
 FIELDS = (
     "mrn", "family_name", "given_name", "dob", "procedure", "levels", "side", "surgery_at",
     "language", "surgeon", "interpreter",

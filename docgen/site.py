@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,6 +37,9 @@ _WEB_KEYS = {
     "trusted_proxies",
 }  # fmt: skip
 DOCUMENT_NOTES = ("consent", "preop", "discharge")
+LANGUAGES = ("en", "es", "tr", "de", "fr", "ar")  # the languages a packet may be printed in
+_FORM_PREFIX_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,11})$")
+_JOINERS = {"\u200c", "\u200d"}  # zero-width (non-)joiners shape Arabic and Indic text
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,8 @@ def _logo(data: dict[str, Any], base: Path, where: str) -> str | None:
     if "logo" not in data:
         return None
     path = (base / str(data["logo"])).resolve()
+    if not path.is_file():
+        raise ConfigError(f"{where}: logo file not found: {data['logo']}")
     mime = _LOGO_TYPES.get(path.suffix.lower())
     if mime is None or not path.is_file() or path.stat().st_size > _MAX_LOGO_BYTES:
         raise ConfigError(f"{where}: logo must be a PNG or SVG file under 512 KiB")
@@ -247,10 +254,32 @@ def _logo(data: dict[str, Any], base: Path, where: str) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+def _invisible_characters(value: Any, key: str, where: str) -> None:
+    """Site strings are printed on every page: no bidi overrides or control characters,
+    which could make a name, a number or an address read differently from what it is."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _invisible_characters(item, f"{key}.{name}" if key else str(name), where)
+    elif isinstance(value, list):
+        for item in value:
+            _invisible_characters(item, key, where)
+    elif isinstance(value, str):
+        for ch in value:
+            category = unicodedata.category(ch)
+            if (category == "Cc" and ch not in "\n\t") or (
+                category == "Cf" and ch not in _JOINERS
+            ):
+                raise ConfigError(
+                    f"{where}: {key} contains an invisible control or direction character "
+                    f"(U+{ord(ch):04X})"
+                )
+
+
 def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     unknown = set(data) - _KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
+    _invisible_characters(data, "", where)
     paper = str(data.get("paper", "A4")).upper()
     if paper not in PAPER_SIZES:
         raise ConfigError(f"{where}: paper must be A4 or Letter")
@@ -259,13 +288,19 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: timezone is not a known IANA time zone") from None
     lead = data.get("arrival_lead_minutes", 60)
-    if not isinstance(lead, int) or not 0 <= lead <= 240:
+    if isinstance(lead, bool) or not isinstance(lead, int) or not 0 <= lead <= 240:
         raise ConfigError(f"{where}: arrival_lead_minutes must be a whole number from 0 to 240")
     address = data.get("address", [])
     if not isinstance(address, list) or not all(isinstance(line, str) for line in address):
         raise ConfigError(f"{where}: address must be a list of lines")
     bundled = Resources.bundled()
     staff_language = _text(data, "staff_language", where)
+    if staff_language not in LANGUAGES:
+        raise ConfigError(f"{where}: staff_language must be one of: {', '.join(LANGUAGES)}")
+    form_prefix = _text(data, "form_prefix", where)
+    if not _FORM_PREFIX_RE.match(form_prefix):
+        # It is part of the page code (MRN|form|page): a "|" would break the scan-back.
+        raise ConfigError(f"{where}: form_prefix must be 1 to 12 letters, digits or hyphens")
     strings = {key: _local_text(data, key, where) for key in ("name", "department")}
     date_order = data.get("date_order")
     if date_order is not None and date_order not in ("DMY", "MDY"):
@@ -285,7 +320,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         timezone=timezone,
         staff_language=staff_language,
         arrival_lead_minutes=lead,
-        form_prefix=_text(data, "form_prefix", where),
+        form_prefix=form_prefix,
         logo_data_uri=_logo(data, base, where),
         resources=Resources(
             templates=_folder(data, "templates_dir", base, bundled.templates, where),

@@ -60,10 +60,42 @@ def test_a_logo_is_embedded_from_the_site_folder(tmp_path: Path, catalog: Any) -
             ("arrival_lead_minutes = 60", "arrival_lead_minutes = -5"),
             "site site.toml: arrival_lead_minutes must be a whole number from 0 to 240",
         ),
+        ('\nlogo = "missing.png"\n', ("", ""), "site site.toml: logo file not found: missing.png"),
         (
-            '\nlogo = "missing.png"\n',
+            "",
+            ('staff_language = "en"', 'staff_language = "english"'),
+            "site site.toml: staff_language must be one of: en, es, tr, de, fr, ar",
+        ),
+        (
+            "",
+            ("arrival_lead_minutes = 60", "arrival_lead_minutes = true"),
+            "site site.toml: arrival_lead_minutes must be a whole number from 0 to 240",
+        ),
+        (
+            "",
+            ('form_prefix = "DEMO"', 'form_prefix = "DE|MO"'),
+            "site site.toml: form_prefix must be 1 to 12 letters, digits or hyphens",
+        ),
+        (
+            "",
+            ('form_prefix = "DEMO"', 'form_prefix = "RIVERSIDE-DEMO"'),
+            "site site.toml: form_prefix must be 1 to 12 letters, digits or hyphens",
+        ),
+        (
+            "",
+            ('name = "Riverside Demo Hospital"', 'name = "Riverside \u202eDemo"'),
+            "site site.toml: name contains an invisible control or direction character (U+202E)",
+        ),
+        (
+            '\n[notes]\ndischarge = {en = "Park\u2067ing"}\n',
             ("", ""),
-            "site site.toml: logo must be a PNG or SVG file under 512 KiB",
+            "site site.toml: notes.discharge.en contains an invisible control or direction "
+            "character (U+2067)",
+        ),
+        (
+            "\nprivate_files = 1\n",
+            ("", ""),
+            "site site.toml: private_files must be true or false",
         ),
         (
             "",
@@ -92,3 +124,15 @@ def test_arrival_time_follows_the_site(tmp_path: Path, catalog: Any) -> None:
     pdf = render_packet(validate_record(record(), catalog, site), site,
                         RenderOptions(documents=("preop",))).pdf  # fmt: skip
     assert "Please arrive at 07:00" in " ".join(pages_text(pdf))
+
+
+def test_file_mode_follows_the_umask_unless_the_site_wants_private_files(tmp_path: Path) -> None:
+    import os
+
+    previous = os.umask(0o027)
+    try:
+        assert load_site().file_mode == 0o640
+        private = load_site(site_file(tmp_path, "\nprivate_files = true\n"))
+        assert private.file_mode == 0o600
+    finally:
+        os.umask(previous)
