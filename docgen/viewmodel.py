@@ -121,6 +121,7 @@ class DocumentView:
     copy: str | None  # "patient" or "record" when the consent is printed in marked copies
     copy_label: str | None
     fingerprint: str  # of the catalog entry, templates and translation this text comes from
+    site_note: str | None = None  # the site's own note for this document (SITE.toml [notes])
 
 
 def css_string(text: str) -> str:
@@ -247,6 +248,7 @@ def build_views(
             copy=copy,
             copy_label=_(COPY_LABELS[copy]) if copy else None,
             fingerprint=fingerprint,
+            site_note=site.note(kind, request.language),
         )
         for kind in options.documents
         for copy in (options.consent_copies if kind == "consent" else ()) or (None,)

@@ -136,3 +136,28 @@ def test_file_mode_follows_the_umask_unless_the_site_wants_private_files(tmp_pat
         assert private.file_mode == 0o600
     finally:
         os.umask(previous)
+
+
+def test_site_notes_are_printed_in_their_document_and_language(tmp_path: Path,
+                                                               catalog: Any) -> None:  # fmt: skip
+    from tests.conftest import pages_text
+
+    site = load_site(site_file(tmp_path, (
+        '\n[notes]\ndischarge = {en = "Free parking for collectors at gate C.", '
+        'es = "Aparcamiento gratuito en la puerta C."}\n'
+        'preop = "Bring this sheet with you."\n'
+    )))  # fmt: skip
+
+    def texts(language: str) -> dict[str, str]:
+        packet = render_packet(validate_record(record(language=language), catalog, site), site)
+        pages = pages_text(packet.pdf)
+        return {d.kind: " ".join(pages[d.first_page - 1 : d.first_page - 1 + d.pages])
+                for d in packet.documents}  # fmt: skip
+
+    english = texts("en")
+    assert "Free parking for collectors at gate C." in english["discharge"]
+    assert "Bring this sheet with you." in english["preop"]
+    assert "gate C" not in english["consent"] and "this sheet" not in english["consent"]
+    spanish = texts("es")
+    assert "Aparcamiento gratuito en la puerta C." in spanish["discharge"]
+    assert "gate C" not in " ".join(spanish.values())  # never English in a Spanish packet
