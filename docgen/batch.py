@@ -674,6 +674,7 @@ def run_batch(
         for stale in out_dir.glob(".tmp-*"):  # left by a run that was killed mid-write
             stale.unlink()
         run = _Run(opened, out_dir, site, options, mode, BatchResult())
+        run.result.notes.extend(f"warning: {warning}" for warning in site.warnings)
         previous = _previous_items(out_dir)
         temp_dir = tempfile.mkdtemp(prefix="docgen-batch-")
         try:

@@ -7,8 +7,11 @@ names and phone numbers are fictional.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
+import shutil
+import tempfile
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -114,6 +117,7 @@ class Site:
     web: WebSettings = field(default_factory=WebSettings)
     strings: tuple[tuple[str, LocalText], ...] = ()  # name, department by language
     private_files: bool = False  # force 0600 files and 0700 folders whatever the umask
+    warnings: tuple[str, ...] = ()  # e.g. a site procedure file older than the bundled one
 
     def note(self, document: str, language: str) -> str | None:
         return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
@@ -275,6 +279,95 @@ def _invisible_characters(value: Any, key: str, where: str) -> None:
                 )
 
 
+def _templates(data: dict[str, Any], base: Path, bundled: Path, where: str,
+               warnings: list[str]) -> Path:  # fmt: skip
+    """The site's ``templates_dir``: a complete copy is used as it is; a folder with only
+    the files the site changes (a header, a style sheet) is laid over the bundled templates,
+    so that every other file, and all clinical text, still comes from docgen itself."""
+    own = _folder(data, "templates_dir", base, bundled, where)
+    if own == bundled:
+        return bundled
+    warnings.extend(_outdated_procedures(own / "procedures", bundled / "procedures", where))
+    wanted = _files(bundled)
+    if not set(wanted) - set(_files(own)):
+        return own  # a complete copy
+    return _overlay(own, bundled, where)
+
+
+def _files(root: Path) -> dict[str, Path]:
+    return {
+        path.relative_to(root).as_posix(): path
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    }
+
+
+def _overlay(own: Path, bundled: Path, where: str) -> Path:
+    """A folder holding the bundled templates with the site's files in their place.
+
+    Content-addressed in the user's cache (``DOCGEN_CACHE_DIR``, else ``XDG_CACHE_HOME`` or
+    ``~/.cache``), built once and renamed into place: real files, so the renderer's and the
+    template loader's confinement to one folder still holds.
+    """
+    chosen = {**_files(bundled)}
+    for relative, path in _files(own).items():
+        if path.is_symlink() and not path.resolve().is_relative_to(own):
+            raise ConfigError(f"{where}: templates_dir: {relative} links outside the folder")
+        chosen[relative] = path
+    digest = hashlib.sha256()
+    for relative, path in sorted(chosen.items()):
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    root = Path(
+        os.environ.get("DOCGEN_CACHE_DIR")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docgen"
+    )
+    target = root / "site-templates" / digest.hexdigest()[:32]
+    if target.is_dir():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
+        for relative, path in chosen.items():
+            (building / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, building / relative)
+        try:
+            building.rename(target)
+        except OSError:  # another process built the same overlay first
+            shutil.rmtree(building, ignore_errors=True)
+    except OSError as error:
+        raise ConfigError(
+            f"{where}: templates_dir: cannot prepare the templates ({error.strerror})"
+        ) from None
+    return target
+
+
+def _revision(text: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError:
+        return None
+
+
+def _outdated_procedures(own: Path, bundled: Path, where: str) -> list[str]:
+    """A site's own procedure file older than docgen's: the clinical text has moved on."""
+    warnings = []
+    for path in sorted(own.glob("*.toml")):
+        theirs = bundled / path.name
+        if not theirs.is_file():
+            continue
+        try:
+            mine = _revision(str(tomllib.loads(path.read_text("utf-8")).get("revision", "")))
+            newer = _revision(str(tomllib.loads(theirs.read_text("utf-8")).get("revision", "")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue  # the catalog reports a broken file itself
+        if mine is not None and newer is not None and mine < newer:
+            warnings.append(
+                f"{where}: procedures/{path.name} is revision {'.'.join(map(str, mine))}; "
+                f"docgen bundles revision {'.'.join(map(str, newer))}: review the changes"
+            )
+    return warnings
+
+
 def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     unknown = set(data) - _KEYS
     if unknown:
@@ -294,6 +387,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     if not isinstance(address, list) or not all(isinstance(line, str) for line in address):
         raise ConfigError(f"{where}: address must be a list of lines")
     bundled = Resources.bundled()
+    warnings: list[str] = []
     staff_language = _text(data, "staff_language", where)
     if staff_language not in LANGUAGES:
         raise ConfigError(f"{where}: staff_language must be one of: {', '.join(LANGUAGES)}")
@@ -323,7 +417,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         form_prefix=form_prefix,
         logo_data_uri=_logo(data, base, where),
         resources=Resources(
-            templates=_folder(data, "templates_dir", base, bundled.templates, where),
+            templates=_templates(data, base, bundled.templates, where, warnings),
             locales=_folder(data, "locales_dir", base, bundled.locales, where),
         ),
         locale=_text(data, "locale", where) if "locale" in data else None,
@@ -341,6 +435,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         web=_web(data, base, where),
         strings=tuple(strings.items()),
         private_files=_flag(data, "private_files", False, where),
+        warnings=tuple(warnings),
     )
 
 

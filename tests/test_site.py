@@ -161,3 +161,41 @@ def test_site_notes_are_printed_in_their_document_and_language(tmp_path: Path,
     spanish = texts("es")
     assert "Aparcamiento gratuito en la puerta C." in spanish["discharge"]
     assert "gate C" not in " ".join(spanish.values())  # never English in a Spanish packet
+
+
+def test_a_site_overrides_single_template_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                catalog: Any) -> None:  # fmt: skip
+    from docgen.catalog import load_catalog
+    from docgen.options import RenderOptions
+    from tests.conftest import pages_text
+
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(tmp_path / "cache"))
+    bundled = load_site().resources.templates
+    own = tmp_path / "own"
+    (own / "documents").mkdir(parents=True)
+    (own / "procedures").mkdir()
+    discharge = (bundled / "documents" / "discharge.html").read_text(encoding="utf-8")
+    (own / "documents" / "discharge.html").write_text(discharge.replace(
+        "{% block content %}", "{% block content %}<p>Ward 7B own leaflet.</p>", 1
+    ), encoding="utf-8")  # fmt: skip
+    entry = (bundled / "procedures" / "nucleoplasty.toml").read_text(encoding="utf-8")
+    (own / "procedures" / "nucleoplasty.toml").write_text(
+        entry.replace('revision = "1"', 'revision = "0"', 1), encoding="utf-8"
+    )
+    site = load_site(site_file(tmp_path, '\ntemplates_dir = "own"\n'))
+    assert site.warnings == (
+        "site site.toml: procedures/nucleoplasty.toml is revision 0; docgen bundles revision 1: "
+        "review the changes",
+    )
+    assert site.resources.templates != own and site.resources.templates != bundled
+    request = validate_record(record(), load_catalog(site.resources.procedures), site)
+    packet = render_packet(request, site, RenderOptions(documents=("consent", "discharge")))
+    pages = pages_text(packet.pdf)
+    second = packet.documents[1]
+    consent = pages[: packet.documents[0].pages]
+    discharge_pages = pages[second.first_page - 1 : second.first_page - 1 + second.pages]
+    assert "Ward 7B own leaflet." in " ".join(discharge_pages)
+    assert "Ward 7B" not in " ".join(consent)
+    assert "Form DEMO-CONS-NUC · revision 1.0" in consent[0]  # the site's own revision
+    # the same folder again: the prepared templates are reused, not copied again
+    assert load_site(site_file(tmp_path, '\ntemplates_dir = "own"\n')).resources == site.resources

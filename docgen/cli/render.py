@@ -112,6 +112,8 @@ def packet(
     from docgen.request import validate_record
 
     site = load_site_option(site_path)
+    for warning in site.warnings:
+        click.echo(f"warning: {warning}", err=True)
     record = _read_record(patient)
     record.update({key: value for key, value in fields.items() if value is not None})
     try:
