@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import jinja2
@@ -11,7 +12,11 @@ from docgen.errors import RenderError
 from docgen.fonts import unprintable
 from docgen.i18n import load_translations
 from docgen.resources import Resources
-from docgen.viewmodel import DocumentView
+from docgen.viewmodel import DocumentView, PatientView
+
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+# A space next to a digit: "2 December 2026", "9:00 PM", "9:00 ص".
+_NEXT_TO_DIGIT = re.compile(r"(?<=\d) (?=\S)|(?<=\S) (?=\d)")
 
 
 def left_to_right(value: object) -> Markup:
@@ -20,7 +25,38 @@ def left_to_right(value: object) -> Markup:
     WeasyPrint does not support CSS ``unicode-bidi``; the Unicode isolate characters
     LRI ... PDI do the same job in the text itself and are invisible in LTR documents.
     """
-    return Markup("\u2066") + escape(str(value)) + Markup("\u2069")
+    return Markup(LRI) + escape(str(value)) + Markup(PDI)
+
+
+def isolate(value: object) -> Markup:
+    """Isolate an inserted text (a name, a date, a site string) in its own direction.
+
+    FSI takes the direction of the value's first letter: an Arabic name stays right to
+    left in an English page and a Latin name left to right in an Arabic page, and the
+    surrounding sentence cannot reorder its parts.
+    """
+    return Markup(FSI) + escape(str(value)) + Markup(PDI)
+
+
+def full_name(patient: PatientView) -> Markup:
+    """ "FAMILY, Given" as one isolate, so the comma stays between the two names.
+
+    One isolate around both parts (not one each) keeps the family name first in the
+    name's own reading direction; two separate isolates would be ordered by the page's
+    direction and an Arabic page would show a Latin name as "Given ,FAMILY".
+    """
+    return isolate(f"{patient.family_name}, {patient.given_name}")
+
+
+def date_text(value: object) -> Markup:
+    """A date or time that never breaks between a number and its word ("9:00 ص")."""
+    return isolate(_NEXT_TO_DIGIT.sub("\u00a0", str(value)))
+
+
+def name_size(patient: PatientView) -> str:
+    """A CSS class that sets a smaller type for a long name, so it fits the header cell."""
+    length = len(patient.family_name) + len(patient.given_name)
+    return "name-long" if length > 90 else "name-medium" if length > 40 else ""
 
 
 @cache
@@ -33,7 +69,9 @@ def environment(resources: Resources, language: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["ltr"] = left_to_right
+    env.filters.update(ltr=left_to_right, isolate=isolate, full_name=full_name,
+                       date_text=date_text)  # fmt: skip
+    env.globals["name_size"] = name_size
     env.install_gettext_translations(  # type: ignore[attr-defined]
         load_translations(resources, language), newstyle=True
     )
