@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from docgen.errors import RenderError
+from docgen.errors import ConfigError, RenderError
 from docgen.fonts import unprintable
 from docgen.i18n import load_translations
 from docgen.resources import Resources
@@ -59,10 +61,37 @@ def name_size(patient: PatientView) -> str:
     return "name-long" if length > 90 else "name-medium" if length > 40 else ""
 
 
+class ConfinedLoader(jinja2.BaseLoader):
+    """Reads templates only from real files inside one folder.
+
+    The same rule as the renderer's fetcher (docgen.pdf): the resolved path, after every
+    symlink, must lie inside the folder, so neither ``../`` nor a link pointing outside
+    can make a site's template read another file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = (self.folder / template).resolve()
+        if not path.is_relative_to(self.folder):
+            raise ConfigError(f"templates: {template} lies outside {self.folder}")
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise ConfigError(f"templates: {template} cannot be read as UTF-8 text") from None
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+
+
 @cache
 def environment(resources: Resources, language: str) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(resources.templates / "documents"),
+        loader=ConfinedLoader(resources.templates / "documents"),
         autoescape=True,  # every template, every value: patient data is never markup
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -80,7 +109,19 @@ def environment(resources: Resources, language: str) -> jinja2.Environment:
 
 def render_html(view: DocumentView, resources: Resources, template: str | None = None) -> str:
     env = environment(resources, view.language)
-    html = env.get_template(template or f"{view.kind}.html").render(doc=view)
+    name = template or f"{view.kind}.html"
+    folder = resources.templates / "documents"
+    try:
+        html = env.get_template(name).render(doc=view)
+    except jinja2.TemplateNotFound as not_found:
+        raise ConfigError(f"templates: {not_found.name} is missing from {folder}") from None
+    except jinja2.TemplateSyntaxError as broken:
+        where = Path(broken.filename or broken.name or name).name
+        raise ConfigError(
+            f"templates: {where} line {broken.lineno}: {broken.message}"
+        ) from None
+    except jinja2.TemplateError as broken:  # e.g. an undefined name in a site's template
+        raise ConfigError(f"templates: {name} cannot be rendered ({broken.message})") from None
     # A character no bundled font has would print as a box or in a stray system font.
     missing = unprintable(html, resources.fonts)
     if missing:

@@ -5,6 +5,7 @@ Coordinates are PDF points from the bottom-left corner of the sheet.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import pypdfium2
@@ -37,24 +38,46 @@ class Page:
         return "".join(glyph.char for glyph in self.glyphs)
 
     def find(self, word: str) -> list[tuple[Glyph, ...]]:
-        """Every occurrence of ``word`` as consecutive drawn characters (spaces ignored)."""
-        wanted = "".join(word.split())
-        text = self.text
-        found, start = [], text.find(wanted)
-        while start >= 0:
-            found.append(self.glyphs[start : start + len(wanted)])
-            start = text.find(wanted, start + 1)
+        """Every occurrence of ``word`` as consecutive drawn characters.
+
+        Spaces, accents and vowel marks are ignored on both sides: pdfium reports a letter
+        with marks sometimes as one character, sometimes as several, and sometimes out of
+        order; then the word is looked for along each printed line, in both directions.
+        """
+        found = _occurrences(self.glyphs, word)
+        for row in [] if found else self._rows():
+            found += _occurrences(tuple(row), word) + _occurrences(tuple(reversed(row)), word)
         return found
 
-    def visual_lines(self) -> list[str]:
-        """Each printed line as its characters sit from left to right (as a scan shows it)."""
+    def _rows(self) -> list[list[Glyph]]:
         rows: list[list[Glyph]] = []
         for glyph in sorted(self.glyphs, key=lambda g: -g.line):
             if rows and rows[-1][0].line - glyph.line < 3:  # lines are 9 pt apart or more
                 rows[-1].append(glyph)
             else:
                 rows.append([glyph])
-        return ["".join(g.char for g in sorted(row, key=lambda g: g.left)) for row in rows]
+        return [sorted(row, key=lambda g: g.left) for row in rows]
+
+    def visual_lines(self) -> list[str]:
+        """Each printed line as its characters sit from left to right (as a scan shows it)."""
+        return ["".join(g.char for g in row) for row in self._rows()]
+
+
+def _occurrences(glyphs: tuple[Glyph, ...], word: str) -> list[tuple[Glyph, ...]]:
+    wanted = _bare(word)
+    keys = [_bare(glyph.char) for glyph in glyphs]
+    text = "".join(keys)
+    owner = [index for index, key in enumerate(keys) for _ in key]
+    found, start = [], text.find(wanted) if wanted else -1
+    while start >= 0:
+        found.append(glyphs[owner[start] : owner[start + len(wanted) - 1] + 1])
+        start = text.find(wanted, start + 1)
+    return found
+
+
+def _bare(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch) and not ch.isspace())
 
 
 def read_pages(pdf: bytes) -> list[Page]:
