@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from docgen.errors import RenderError
+from docgen.errors import ConfigError, RenderError
 from docgen.fonts import unprintable
 from docgen.i18n import load_translations
 from docgen.resources import Resources
-from docgen.viewmodel import DocumentView
+from docgen.viewmodel import DocumentView, PatientView
+
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+# A space next to a digit: "2 December 2026", "9:00 PM", "9:00 ص".
+_NEXT_TO_DIGIT = re.compile(r"(?<=\d) (?=\S)|(?<=\S) (?=\d)")
 
 
 def left_to_right(value: object) -> Markup:
@@ -20,20 +27,80 @@ def left_to_right(value: object) -> Markup:
     WeasyPrint does not support CSS ``unicode-bidi``; the Unicode isolate characters
     LRI ... PDI do the same job in the text itself and are invisible in LTR documents.
     """
-    return Markup("\u2066") + escape(str(value)) + Markup("\u2069")
+    return Markup(LRI) + escape(str(value)) + Markup(PDI)
+
+
+def isolate(value: object) -> Markup:
+    """Isolate an inserted text (a name, a date, a site string) in its own direction.
+
+    FSI takes the direction of the value's first letter: an Arabic name stays right to
+    left in an English page and a Latin name left to right in an Arabic page, and the
+    surrounding sentence cannot reorder its parts.
+    """
+    return Markup(FSI) + escape(str(value)) + Markup(PDI)
+
+
+def full_name(patient: PatientView) -> Markup:
+    """ "FAMILY, Given" as one isolate, so the comma stays between the two names.
+
+    One isolate around both parts (not one each) keeps the family name first in the
+    name's own reading direction; two separate isolates would be ordered by the page's
+    direction and an Arabic page would show a Latin name as "Given ,FAMILY".
+    """
+    return isolate(f"{patient.family_name}, {patient.given_name}")
+
+
+def date_text(value: object) -> Markup:
+    """A date or time that never breaks between a number and its word ("9:00 ص")."""
+    return isolate(_NEXT_TO_DIGIT.sub("\u00a0", str(value)))
+
+
+def name_size(patient: PatientView) -> str:
+    """A CSS class that sets a smaller type for a long name, so it fits the header cell."""
+    length = len(patient.family_name) + len(patient.given_name)
+    return "name-long" if length > 90 else "name-medium" if length > 40 else ""
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """Reads templates only from real files inside one folder.
+
+    The same rule as the renderer's fetcher (docgen.pdf): the resolved path, after every
+    symlink, must lie inside the folder, so neither ``../`` nor a link pointing outside
+    can make a site's template read another file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = (self.folder / template).resolve()
+        if not path.is_relative_to(self.folder):
+            raise ConfigError(f"templates: {template} lies outside {self.folder}")
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise ConfigError(f"templates: {template} cannot be read as UTF-8 text") from None
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
 
 
 @cache
 def environment(resources: Resources, language: str) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(resources.templates / "documents"),
+        loader=ConfinedLoader(resources.templates / "documents"),
         autoescape=True,  # every template, every value: patient data is never markup
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["ltr"] = left_to_right
+    env.filters.update(ltr=left_to_right, isolate=isolate, full_name=full_name,
+                       date_text=date_text)  # fmt: skip
+    env.globals["name_size"] = name_size
     env.install_gettext_translations(  # type: ignore[attr-defined]
         load_translations(resources, language), newstyle=True
     )
@@ -42,7 +109,19 @@ def environment(resources: Resources, language: str) -> jinja2.Environment:
 
 def render_html(view: DocumentView, resources: Resources, template: str | None = None) -> str:
     env = environment(resources, view.language)
-    html = env.get_template(template or f"{view.kind}.html").render(doc=view)
+    name = template or f"{view.kind}.html"
+    folder = resources.templates / "documents"
+    try:
+        html = env.get_template(name).render(doc=view)
+    except jinja2.TemplateNotFound as not_found:
+        raise ConfigError(f"templates: {not_found.name} is missing from {folder}") from None
+    except jinja2.TemplateSyntaxError as broken:
+        where = Path(broken.filename or broken.name or name).name
+        raise ConfigError(
+            f"templates: {where} line {broken.lineno}: {broken.message}"
+        ) from None
+    except jinja2.TemplateError as broken:  # e.g. an undefined name in a site's template
+        raise ConfigError(f"templates: {name} cannot be rendered ({broken.message})") from None
     # A character no bundled font has would print as a box or in a stray system font.
     missing = unprintable(html, resources.fonts)
     if missing:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -161,6 +161,24 @@ def _placeholders(text: str) -> list[str]:
     return sorted(p for p in _PLACEHOLDER.findall(text) if p != "%%")
 
 
+def _formatting_problems(message: Message, text: str) -> list[str]:
+    """What in a translation would break the packet when it is formatted and printed.
+
+    Template messages are always %-formatted (Jinja2's newstyle gettext), like every
+    python-format message: a lone ``%`` ("100%", Turkish "%50") raises at print time.
+    A line or paragraph separator would split a printed line where the source has none.
+    """
+    reasons = []
+    formatted = "python-format" in message.flags or any(
+        str(file).endswith(".html") for file, _line in message.locations
+    )
+    if formatted and "%" in _PLACEHOLDER.sub("", text):
+        reasons.append("a lone % breaks formatting; write %% for a percent sign")
+    if "\u2028" in text or "\u2029" in text:
+        reasons.append("line or paragraph separator (U+2028/U+2029)")
+    return reasons
+
+
 def read_catalog(path: Path) -> Catalog:
     with path.open("rb") as handle:
         return read_po(handle, abort_invalid=False)
@@ -222,6 +240,8 @@ def check_catalog(
             if _FORBIDDEN.search(text):
                 problems.append(Problem(name, line, _short(msgid),
                                         "control or bidi-override character"))  # fmt: skip
+            problems += [Problem(name, line, _short(msgid), reason)
+                         for reason in _formatting_problems(message, text)]  # fmt: skip
     flagged = {problem.line for problem in problems}
     for message, errors in catalog.check():  # Babel's own checkers (python-format...)
         if message.lineno not in flagged and not message.fuzzy:

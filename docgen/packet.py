@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from docgen.errors import DocgenError
 from docgen.html import render_html
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
-from docgen.pdf import render_document, write_pdf
+from docgen.pdf import render_document, time_limit, write_pdf
 from docgen.request import PacketRequest
 from docgen.site import Site
 from docgen.stamp import PageCode, stamp_codes
@@ -55,12 +56,33 @@ def _timestamp() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# A packet renders in a few seconds; anything near this limit is a hostile or broken input.
+RENDER_TIME_LIMIT = 60.0
+
+
 def render_packet(
-    request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
+    request: PacketRequest,
+    site: Site,
+    options: RenderOptions = DEFAULT_OPTIONS,
+    seconds: float | None = RENDER_TIME_LIMIT,
 ) -> Packet:
-    """Render the requested documents for one patient into one PDF."""
+    """Render the requested documents for one patient into one PDF, within ``seconds``.
+
+    The limit holds where :func:`docgen.pdf.time_limit` can enforce it (the main thread);
+    None turns it off.
+    """
+    with time_limit(seconds, "packet"):
+        return _render_packet(request, site, options)
+
+
+def _render_packet(request: PacketRequest, site: Site, options: RenderOptions) -> Packet:
     resources = site.resources
-    views = build_views(request, site, options)
+    try:
+        views = build_views(request, site, options)
+    except OverflowError:  # e.g. 9999-12-31 23:30 in New York is past the end of year 9999
+        raise DocgenError(
+            "lies too far from today to work out in the site's time zone", field="surgery_at"
+        ) from None
     laid_out = []
     infos: list[DocumentInfo] = []
     codes: list[PageCode] = []

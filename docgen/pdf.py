@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from docgen.errors import RenderError
+from docgen.errors import ConfigError, RenderError
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -52,6 +55,47 @@ def _warnings_fail() -> Iterator[_Capture]:
     finally:
         logger.removeHandler(capture)
         logger.propagate = propagate
+
+
+class _Expired(BaseException):
+    """Raised by the alarm; a BaseException because WeasyPrint catches Exception in places."""
+
+
+@contextmanager
+def time_limit(seconds: float | None, what: str) -> Iterator[None]:
+    """Stop the block with a RenderError after ``seconds`` (None or 0: no limit).
+
+    Uses SIGALRM, so it works in the main thread of a POSIX process (``docgen packet``, a
+    batch worker process) and does nothing elsewhere: a web server's worker threads must
+    run renders in a child process they can stop. It interrupts Python code (WeasyPrint's
+    layout and drawing, Jinja2, pikepdf calls between pages) between two bytecodes; one long
+    call into C (Pango shaping one huge paragraph, zlib) finishes before the alarm is seen.
+    An enclosing limit that ends sooner is left in charge and restored afterwards.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    outer_left = signal.getitimer(signal.ITIMER_REAL)[0] if usable else 0.0
+    if not seconds or not usable or (outer_left and outer_left <= seconds):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _Expired
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Expired:
+        raise RenderError(
+            f"{what}: rendering took longer than {seconds:g} seconds and was stopped"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_left:  # give the enclosing limit back what is left of it
+            left = outer_left - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
 
 
 @cache
@@ -94,13 +138,25 @@ def render_document(html: str, templates_dir: Path, name: str) -> Document:
             document = HTML(string=html, base_url=base_url, url_fetcher=_fetcher(root)).render(
                 pdf_tags=True
             )
-        except FatalURLFetchingError:
+        except FatalURLFetchingError:  # a BaseException: caught here, never a traceback
             raise RenderError(
                 f"{name}: the template asked for a file outside the bundled assets"
             ) from None
     if capture.messages:
         raise RenderError(f"{name}: renderer warning: {capture.messages[0]}")
+    _refuse_attachments(document, name)
     return document
+
+
+def _refuse_attachments(document: Document, name: str) -> None:
+    """A packet embeds no files: ``rel="attachment"`` in a site's template is refused.
+
+    WeasyPrint would read such a link through the fetcher when writing the PDF and embed
+    the file, so it is stopped here, before anything is read.
+    """
+    linked = any(link[0] == "attachment" for page in document.pages for link in page.links)
+    if linked or document.metadata.attachments:
+        raise ConfigError(f"templates: {name} links a file to embed (rel=attachment)")
 
 
 def write_pdf(
@@ -121,8 +177,13 @@ def write_pdf(
     metadata.description, metadata.keywords = subject, keywords
     metadata.created = metadata.modified = created
     metadata.generator = "docgen"
+    from weasyprint.urls import FatalURLFetchingError
+
     with _warnings_fail() as capture:
-        pdf = combined.write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True)
+        try:
+            pdf = combined.write_pdf(pdf_variant="pdf/a-3u", pdf_tags=True)
+        except FatalURLFetchingError:  # a BaseException: caught here, never a traceback
+            raise RenderError("the packet asked for a file outside the bundled assets") from None
     if capture.messages:
         raise RenderError(f"renderer warning: {capture.messages[0]}")
     assert isinstance(pdf, bytes)

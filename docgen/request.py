@@ -65,6 +65,7 @@ _YES = ("yes", "y", "true", "1")
 _NO = ("no", "n", "false", "0")
 _DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
 _MAX_NAME = 100
+_MAX_MARKS = 3  # combining marks on one letter: Vietnamese needs 2, Arabic vowels 2
 # Zero-width joiners shape Arabic and Indic names correctly; every other format character
 # (bidi overrides, isolates, invisible marks) could make a printed name read differently.
 _ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
@@ -117,14 +118,28 @@ def _person_name(value: str, key: str, site: Site) -> str:
     name = unicodedata.normalize("NFC", value)
     if len(name) > _MAX_NAME:
         raise DocgenError(f"longer than {_MAX_NAME} characters", field=key)
+    marks = 0
     for ch in name:
         category = unicodedata.category(ch)
+        if category in ("Zl", "Zp"):  # U+2028 / U+2029 would split the printed name
+            raise DocgenError("contains a line or paragraph separator", field=key)
+        if ch == "\ufffd":
+            raise DocgenError(
+                "contains U+FFFD, the mark of a broken character encoding; "
+                "save the file as UTF-8 and try again",
+                field=key,
+            )
         if category in ("Cc", "Cs", "Co", "Cn") or (
             category == "Cf" and ch not in _ALLOWED_FORMAT_CHARS
         ):
             raise DocgenError(
                 f"contains an invisible control or direction character (U+{ord(ch):04X})",
                 field=key,
+            )
+        marks = marks + 1 if category.startswith("M") else 0
+        if marks > _MAX_MARKS:  # stacked marks print over the lines above and below
+            raise DocgenError(
+                f"has more than {_MAX_MARKS} accents or marks on one letter", field=key
             )
     missing = unprintable(name, site.resources.fonts)
     if missing:

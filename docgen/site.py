@@ -6,7 +6,6 @@ names and phone numbers are fictional.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
@@ -24,8 +23,6 @@ from docgen.errors import ConfigError
 from docgen.resources import Resources
 
 PAPER_SIZES = {"A4": "A4", "LETTER": "letter"}
-_LOGO_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
-_MAX_LOGO_BYTES = 512 * 1024
 _KEYS = {
     "name", "department", "address", "phone_day", "phone_emergency", "paper", "timezone",
     "staff_language", "arrival_lead_minutes", "form_prefix", "logo", "templates_dir",
@@ -251,11 +248,17 @@ def _logo(data: dict[str, Any], base: Path, where: str) -> str | None:
     path = (base / str(data["logo"])).resolve()
     if not path.is_file():
         raise ConfigError(f"{where}: logo file not found: {data['logo']}")
-    mime = _LOGO_TYPES.get(path.suffix.lower())
-    if mime is None or not path.is_file() or path.stat().st_size > _MAX_LOGO_BYTES:
-        raise ConfigError(f"{where}: logo must be a PNG or SVG file under 512 KiB")
-    # Embedded as a data URI: the renderer itself may read nothing outside templates/.
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    from docgen.logo import logo_data_uri  # checks size, pixels and SVG content
+
+    return logo_data_uri(path, where)
+
+
+def _with_fonts(resources: Resources) -> Resources:
+    """A templates folder without its fonts is a configuration error, found at load."""
+    from docgen.fonts import covered_characters
+
+    covered_characters(resources.fonts)
+    return resources
 
 
 def _invisible_characters(value: Any, key: str, where: str) -> None:
@@ -416,9 +419,11 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         arrival_lead_minutes=lead,
         form_prefix=form_prefix,
         logo_data_uri=_logo(data, base, where),
-        resources=Resources(
-            templates=_templates(data, base, bundled.templates, where, warnings),
-            locales=_folder(data, "locales_dir", base, bundled.locales, where),
+        resources=_with_fonts(
+            Resources(
+                templates=_templates(data, base, bundled.templates, where, warnings),
+                locales=_folder(data, "locales_dir", base, bundled.locales, where),
+            )
         ),
         locale=_text(data, "locale", where) if "locale" in data else None,
         date_order=date_order,
