@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -20,6 +20,7 @@ from docgen.errors import DocgenError, InvalidRecord
 from docgen.fonts import unprintable
 from docgen.levels import Level, Region, parse_levels
 from docgen.site import Site
+from docgen.timing import site_today
 
 LANGUAGES = ("en", "es", "tr", "de", "fr", "ar")
 FIELDS = (
@@ -31,7 +32,7 @@ REQUIRED_FIELDS = ("mrn", "family_name", "given_name", "dob", "procedure", "leve
 
 _MRN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
+_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(Z|[+-]\d{2}:\d{2})?$")
 _MAX_NAME = 100
 # Zero-width joiners shape Arabic and Indic names correctly; every other format character
 # (bidi overrides, isolates, invisible marks) could make a printed name read differently.
@@ -119,17 +120,70 @@ def _date(value: str, key: str) -> date:
     raise DocgenError("not a valid date; write it as YYYY-MM-DD (e.g. 1961-03-12)", field=key)
 
 
-def _surgery_at(value: str) -> datetime:
+def _surgery_at(value: str, site: Site) -> datetime:
     match = _DATETIME_RE.match(value)
     if match:
         try:
-            return datetime.fromisoformat(f"{match[1]}T{match[2]}")
+            local = datetime.fromisoformat(f"{match[1]}T{match[2]}")
+            written = datetime.fromisoformat(value.replace(" ", "T")) if match[3] else None
         except ValueError:
             pass
+        else:
+            return _in_site_zone(local, written, site)
     raise DocgenError(
         "not a valid date and time; write it as YYYY-MM-DDTHH:MM (e.g. 2026-12-02T08:30)",
         field="surgery_at",
     )
+
+
+def _in_site_zone(local: datetime, written: datetime | None, site: Site) -> datetime:
+    """The wall-clock time at the site, checked against its clock changes and the calendar.
+
+    Returns a naive local time whose ``fold`` says which of a repeated hour is meant.
+    """
+    zone = site.timezone
+    earlier, later = (local.replace(fold=fold, tzinfo=zone) for fold in (0, 1))
+    if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise DocgenError(
+            f"this time does not exist in the site's time zone ({zone.key}): the clocks go "
+            "forward then; check the time",
+            field="surgery_at",
+        )
+    if written is not None:
+        matching = [t for t in (earlier, later) if t.utcoffset() == written.utcoffset()]
+        if not matching:
+            raise DocgenError(
+                f"the UTC offset does not match the site's time zone ({zone.key}) at that time",
+                field="surgery_at",
+            )
+        local = local.replace(fold=matching[-1].fold)
+    elif earlier.utcoffset() != later.utcoffset():  # the clocks go back: the hour repeats
+        if site.ambiguous_time is None:
+            first = earlier.isoformat(timespec="minutes")
+            raise DocgenError(
+                f"this time happens twice in the site's time zone ({zone.key}) because the "
+                f"clocks go back then; write it with its UTC offset (e.g. {first} for the "
+                "first time) or set ambiguous_time in the site file",
+                field="surgery_at",
+            )
+        local = local.replace(fold=0 if site.ambiguous_time == "earlier" else 1)
+    _check_surgery_date(local.date(), site)
+    return local
+
+
+def _check_surgery_date(day: date, site: Site) -> None:
+    today = site_today(site.timezone)
+    if day < today:
+        raise DocgenError(
+            f"the date is in the past (today is {today.isoformat()} at the site)",
+            field="surgery_at",
+        )
+    try:
+        horizon = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February: a year ahead is 28 February
+        horizon = today.replace(year=today.year + 1, day=28)
+    if day > horizon:
+        raise DocgenError("the date is more than a year ahead; check the year", field="surgery_at")
 
 
 def _choice(value: str, key: str, choices: tuple[str, ...]) -> str:
@@ -214,7 +268,7 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
     procedure = problems.check(lambda: catalog.get(_required(record, "procedure")))
     levels = problems.check(_levels, record, procedure)
     side = problems.check(_side, record, procedure)
-    surgery_at = problems.check(lambda: _surgery_at(_required(record, "surgery_at")))
+    surgery_at = problems.check(lambda: _surgery_at(_required(record, "surgery_at"), site))
     if dob is not None and surgery_at is not None:
         problems.check(_dob_range, dob, surgery_at)
     language = problems.check(

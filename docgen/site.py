@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from docgen.errors import ConfigError
+from docgen.i18n import BABEL_LOCALES
 from docgen.resources import Resources
 
 PAPER_SIZES = {"A4": "A4", "LETTER": "letter"}
@@ -27,6 +28,7 @@ _KEYS = {
     # SPEC 12: settings for real sites
     "locale", "date_order", "mrn_digits", "mrn_pad", "fasting_food_hours",
     "fasting_fluid_hours", "emergency_number", "require_approval", "approvals", "notes", "web",
+    "ambiguous_time",  # issue 12: which of a repeated hour (clocks going back) is meant
 }  # fmt: skip
 _WEB_KEYS = {
     "users_file", "trusted_header", "allowed_hosts", "idle_minutes", "retention_hours",
@@ -106,6 +108,7 @@ class Site:
     notes: tuple[tuple[str, LocalText], ...] = ()  # (document kind, text)
     web: WebSettings = field(default_factory=WebSettings)
     strings: tuple[tuple[str, LocalText], ...] = ()  # name, department by language
+    ambiguous_time: str | None = None  # "earlier" / "later"; None: refuse a repeated hour
 
     def note(self, document: str, language: str) -> str | None:
         return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
@@ -226,6 +229,13 @@ def _logo(data: dict[str, Any], base: Path, where: str) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+def _ambiguous_time(data: dict[str, Any], where: str) -> str | None:
+    value = data.get("ambiguous_time")
+    if value is not None and value not in ("earlier", "later"):
+        raise ConfigError(f'{where}: ambiguous_time must be "earlier" or "later"')
+    return value if value is None else str(value)
+
+
 def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     unknown = set(data) - _KEYS
     if unknown:
@@ -245,6 +255,10 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         raise ConfigError(f"{where}: address must be a list of lines")
     bundled = Resources.bundled()
     staff_language = _text(data, "staff_language", where)
+    if staff_language not in BABEL_LOCALES:
+        raise ConfigError(
+            f"{where}: staff_language must be a language code: {', '.join(BABEL_LOCALES)}"
+        )
     strings = {key: _local_text(data, key, where) for key in ("name", "department")}
     date_order = data.get("date_order")
     if date_order is not None and date_order not in ("DMY", "MDY"):
@@ -284,6 +298,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         notes=_notes(data, where),
         web=_web(data, base, where),
         strings=tuple(strings.items()),
+        ambiguous_time=_ambiguous_time(data, where),
     )
 
 
