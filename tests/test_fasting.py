@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import pages_text, record
+
 from docgen.catalog import Catalog
 from docgen.cli import cli
 from docgen.errors import InvalidRecord
