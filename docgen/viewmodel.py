@@ -38,9 +38,9 @@ class DocumentKind:
 
 
 DOCUMENT_FORMS: Mapping[str, DocumentKind] = {
-    "consent": DocumentKind("consent", "CONS", "1", N_("Consent form")),
-    "preop": DocumentKind("preop", "PREOP", "1", N_("Pre-operative checklist")),
-    "discharge": DocumentKind("discharge", "DISCH", "1", N_("Discharge information")),
+    "consent": DocumentKind("consent", "CONS", "2", N_("Consent form")),
+    "preop": DocumentKind("preop", "PREOP", "2", N_("Pre-operative checklist")),
+    "discharge": DocumentKind("discharge", "DISCH", "2", N_("Discharge information")),
 }
 
 REGION_NAMES = {
@@ -104,6 +104,7 @@ class SiteView:
     phone_day: str
     phone_emergency: str
     logo: str | None
+    emergency_number: str | None = None  # national, e.g. "999"
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def build_views(
     procedure = request.procedure
     procedure_view = ProcedureView(
         id=procedure.id,
-        name=_(procedure.name),
+        name=_(procedure.name_for(request.region)),
         # Each level is isolated, so "L4–L5" reads left to right inside Arabic text too.
         levels=fmt.list(f"\u2066{level.label}\u2069" for level in request.levels),
         region=_(REGION_NAMES[request.region]),
@@ -249,6 +250,7 @@ def build_views(
         phone_day=site.phone_day,
         phone_emergency=site.phone_emergency,
         logo=site.logo_data_uri,
+        emergency_number=site.emergency_number,
     )
     schedule = _schedule(request, site, fmt, _)
     fingerprint = content_fingerprint(site.resources, procedure.fingerprint, request.language)
