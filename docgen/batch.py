@@ -180,6 +180,7 @@ def render_row(task: tuple[int, dict[str, str], str, str, RenderOptions]) -> dic
             for d in packet.documents
         ],
         "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        **({} if packet.approved else {"approved": False}),  # issue 12: not signed off here
     }
 
 

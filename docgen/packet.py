@@ -46,6 +46,7 @@ class Packet:
     pages: int
     documents: tuple[DocumentInfo, ...]
     codes: tuple[PageCode, ...]  # what the code on each page says
+    approved: bool = True  # False: the text is not signed off at this site (band printed)
 
 
 def _timestamp() -> str:
@@ -88,7 +89,8 @@ def render_packet(
         created=_timestamp(),
     )
     stamped = stamp_codes(pdf, codes, right_to_left=first.direction == "rtl")
-    return Packet(pdf=stamped, pages=len(codes), documents=tuple(infos), codes=tuple(codes))
+    return Packet(pdf=stamped, pages=len(codes), documents=tuple(infos), codes=tuple(codes),
+                  approved=first.approved)  # fmt: skip
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cache
 
+from docgen.approval import check_approval
 from docgen.catalog import SECTIONS
 from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
 from docgen.levels import Region
@@ -126,6 +127,7 @@ class DocumentView:
     copy: str | None  # "patient" or "record" when the consent is printed in marked copies
     copy_label: str | None
     fingerprint: str  # of the catalog entry, templates and translation this text comes from
+    approved: bool = True  # False: "not approved for clinical use" band on every page
 
 
 def css_string(text: str) -> str:
@@ -219,6 +221,7 @@ def build_views(
     request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
 ) -> list[DocumentView]:
     """One view per requested document, in packet order."""
+    approved = check_approval(request.procedure, request.language, site)
     translations: gettext.NullTranslations = load_translations(site.resources, request.language)
     _ = translations.gettext
     fmt = Formatter(request.language)
@@ -275,6 +278,7 @@ def build_views(
             copy=copy,
             copy_label=_(COPY_LABELS[copy]) if copy else None,
             fingerprint=fingerprint,
+            approved=approved,
         )
         for kind in options.documents
         for copy in (options.consent_copies if kind == "consent" else ()) or (None,)
