@@ -386,6 +386,7 @@ def render_row(
             for d in packet.documents
         ],
         "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        **({} if packet.approved else {"approved": False}),  # issue 12: not signed off here
     }
 
 

@@ -38,7 +38,10 @@ class Anaesthesia(StrEnum):
         return self is not Anaesthesia.LOCAL
 
 
-# Every section a procedure file must provide, for every region it allows.
+# Sections a procedure may leave out (empty for every region it allows).
+OPTIONAL_SECTIONS = ("emergency_signs",)  # extra red flags for the emergency part of the box
+# Every section a procedure file must provide, for every region it allows (the optional
+# ones excepted).
 SECTIONS: tuple[str, ...] = (
     "description",
     "indications",
@@ -63,6 +66,7 @@ SECTIONS: tuple[str, ...] = (
     "return_work",
     "return_driving",
     "return_travel",
+    *OPTIONAL_SECTIONS,
 )
 _OPTIONAL_HEADER_KEYS = {"aliases"}  # other names for it on operating lists
 _HEADER_KEYS = {
@@ -87,6 +91,11 @@ class Procedure:
     sections: Mapping[str, Mapping[str, tuple[str, ...]]] = field(repr=False)
     fingerprint: str = ""  # sha256 of the catalog file, for provenance
     aliases: tuple[str, ...] = ()  # e.g. "microdiscectomy", "Dekompressor"
+    # A region whose operation has its own name (e.g. anterior cervical discectomy).
+    region_names: Mapping[str, str] = field(default_factory=dict)
+
+    def name_for(self, region: Region) -> str:
+        return self.region_names.get(region.value, self.name)
 
     def texts(self, section: str, region: Region) -> tuple[str, ...]:
         by_region = self.sections[section]
@@ -157,6 +166,8 @@ def load_procedure(path: Path) -> Procedure:
         data = tomllib.loads(raw_bytes.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
+    data = {section: [] for section in OPTIONAL_SECTIONS} | data
+    region_names = data.pop("region_names", {})
     missing = (_HEADER_KEYS | set(SECTIONS)) - set(data)
     unknown = set(data) - _HEADER_KEYS - _OPTIONAL_HEADER_KEYS - set(SECTIONS)
     if missing or unknown:
@@ -176,13 +187,14 @@ def load_procedure(path: Path) -> Procedure:
             sections={s: _section(data[s], f"{path.name}: {s}") for s in SECTIONS},
             fingerprint=hashlib.sha256(raw_bytes).hexdigest(),
             aliases=_aliases(data.get("aliases", []), path.name),
+            region_names={Region(r).value: str(n) for r, n in dict(region_names).items()},
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path.name}: invalid header value ({exc})") from None
     if procedure.id != path.stem:
         raise ConfigError(f"{path.name}: id {procedure.id!r} must match the file name")
     for section in SECTIONS:
-        for region in procedure.regions:
+        for region in procedure.regions if section not in OPTIONAL_SECTIONS else ():
             if not procedure.texts(section, region):
                 raise ConfigError(
                     f"{path.name}: {section} has no text for the {region.value} spine"

@@ -56,6 +56,9 @@ def extract_catalog(
     procedure = data.get("id", "?")
     for key in ("name", "anaesthesia_text"):
         yield key_lines.get(key, 1), "_", data[key], [f"procedure {procedure}: {key}"]
+    for region, name in data.get("region_names", {}).items():
+        comment = f"procedure {procedure}: name ({region} spine)"
+        yield key_lines.get("region_names", 1), "_", name, [comment]
     for section in SECTIONS:
         value = data.get(section, [])
         by_region = value if isinstance(value, dict) else {"all": value}

@@ -47,6 +47,7 @@ class Packet:
     pages: int
     documents: tuple[DocumentInfo, ...]
     codes: tuple[PageCode, ...]  # what the code on each page says
+    approved: bool = True  # False: the text is not signed off at this site (band printed)
 
 
 def _timestamp() -> str:
@@ -110,7 +111,8 @@ def _render_packet(request: PacketRequest, site: Site, options: RenderOptions) -
         created=_timestamp(),
     )
     stamped = stamp_codes(pdf, codes, right_to_left=first.direction == "rtl")
-    return Packet(pdf=stamped, pages=len(codes), documents=tuple(infos), codes=tuple(codes))
+    return Packet(pdf=stamped, pages=len(codes), documents=tuple(infos), codes=tuple(codes),
+                  approved=first.approved)  # fmt: skip
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from docgen.fonts import unprintable
 from docgen.levels import Level, Region, parse_levels
 from docgen.site import LANGUAGES as LANGUAGES  # re-exported: the packet languages
 from docgen.site import Site
+from docgen.timing import site_today
 
 FIELDS = (
     "mrn", "family_name", "given_name", "dob", "procedure", "levels", "side", "surgery_at",
@@ -54,6 +55,7 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LOOSE_ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _LOCAL_DATE_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # 26/11/2026, 26.11.2026
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_OFFSET_RE = re.compile(r"^(.*?)(Z|[+-]\d{2}:\d{2})?$")  # 08:30+01:00 -> 08:30, +01:00
 # Damage a spreadsheet does to a column it took for numbers.
 _SERIAL_DATE_RE = re.compile(r"^\d{5}(\.\d+)?$")  # days since 1899-12-30
 _SCIENTIFIC_RE = re.compile(r"^\d+(\.\d+)?[eE][+]?\d+$")  # 1.23457E+11
@@ -63,7 +65,7 @@ _LANGUAGE_SHAPE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2})?$")
 _SIDE_SHAPE_RE = re.compile(r"^[LRBClrbc]$")  # "L": write it in full
 _YES = ("yes", "y", "true", "1")
 _NO = ("no", "n", "false", "0")
-_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
+_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(Z|[+-]\d{2}:\d{2})?$")
 _MAX_NAME = 100
 _MAX_MARKS = 3  # combining marks on one letter: Vietnamese needs 2, Arabic vowels 2
 # Zero-width joiners shape Arabic and Indic names correctly; every other format character
@@ -224,10 +226,13 @@ def _normalise_datetime(value: str, site: Site) -> str:
         raise DocgenError(error.message, field="surgery_at") from None
     if len(parts) == 1:
         raise DocgenError("add the time, e.g. 2026-12-02T08:30", field="surgery_at")
-    time_match = _TIME_RE.match(parts[1]) if len(parts) == 2 else None
+    written = _OFFSET_RE.match(parts[1]) if len(parts) == 2 else None
+    clock, offset = written.groups("") if written else ("", "")
+    time_match = _TIME_RE.match(clock)
     if not day or not time_match or (time_match[3] or "00") != "00":
         raise DocgenError(f"not a valid date and time; write it as {example}", field="surgery_at")
-    return f"{day}T{int(time_match[1]):02d}:{time_match[2]}"
+    # A written UTC offset is kept: it says which of a repeated hour is meant.
+    return f"{day}T{int(time_match[1]):02d}:{time_match[2]}{offset}"
 
 
 def _date(value: str, key: str, site: Site) -> date:
@@ -245,17 +250,70 @@ def _date(value: str, key: str, site: Site) -> date:
     raise DocgenError(f"not a valid date; write it as {example}", field=key)
 
 
-def _surgery_at(value: str) -> datetime:
+def _surgery_at(value: str, site: Site) -> datetime:
     match = _DATETIME_RE.match(value)
     if match:
         try:
-            return datetime.fromisoformat(f"{match[1]}T{match[2]}")
+            local = datetime.fromisoformat(f"{match[1]}T{match[2]}")
+            written = datetime.fromisoformat(value.replace(" ", "T")) if match[3] else None
         except ValueError:
             pass
+        else:
+            return _in_site_zone(local, written, site)
     raise DocgenError(
         "not a valid date and time; write it as YYYY-MM-DDTHH:MM (e.g. 2026-12-02T08:30)",
         field="surgery_at",
     )
+
+
+def _in_site_zone(local: datetime, written: datetime | None, site: Site) -> datetime:
+    """The wall-clock time at the site, checked against its clock changes and the calendar.
+
+    Returns a naive local time whose ``fold`` says which of a repeated hour is meant.
+    """
+    zone = site.timezone
+    earlier, later = (local.replace(fold=fold, tzinfo=zone) for fold in (0, 1))
+    if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise DocgenError(
+            f"this time does not exist in the site's time zone ({zone.key}): the clocks go "
+            "forward then; check the time",
+            field="surgery_at",
+        )
+    if written is not None:
+        matching = [t for t in (earlier, later) if t.utcoffset() == written.utcoffset()]
+        if not matching:
+            raise DocgenError(
+                f"the UTC offset does not match the site's time zone ({zone.key}) at that time",
+                field="surgery_at",
+            )
+        local = local.replace(fold=matching[-1].fold)
+    elif earlier.utcoffset() != later.utcoffset():  # the clocks go back: the hour repeats
+        if site.ambiguous_time is None:
+            first = earlier.isoformat(timespec="minutes")
+            raise DocgenError(
+                f"this time happens twice in the site's time zone ({zone.key}) because the "
+                f"clocks go back then; write it with its UTC offset (e.g. {first} for the "
+                "first time) or set ambiguous_time in the site file",
+                field="surgery_at",
+            )
+        local = local.replace(fold=0 if site.ambiguous_time == "earlier" else 1)
+    _check_surgery_date(local.date(), site)
+    return local
+
+
+def _check_surgery_date(day: date, site: Site) -> None:
+    today = site_today(site.timezone)
+    if day < today:
+        raise DocgenError(
+            f"the date is in the past (today is {today.isoformat()} at the site)",
+            field="surgery_at",
+        )
+    try:
+        horizon = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February: a year ahead is 28 February
+        horizon = today.replace(year=today.year + 1, day=28)
+    if day > horizon:
+        raise DocgenError("the date is more than a year ahead; check the year", field="surgery_at")
 
 
 def _choice(value: str, key: str, choices: tuple[str, ...], shape: re.Pattern[str]) -> str:
@@ -354,7 +412,7 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
     levels = problems.check(_levels, record, procedure)
     side = problems.check(_side, record, procedure)
     surgery_at = problems.check(
-        lambda: _surgery_at(_normalise_datetime(_required(record, "surgery_at"), site))
+        lambda: _surgery_at(_normalise_datetime(_required(record, "surgery_at"), site), site)
     )
     if dob is not None and surgery_at is not None:
         problems.check(_dob_range, dob, surgery_at)

@@ -31,6 +31,7 @@ _KEYS = {
     "locale", "date_order", "mrn_digits", "mrn_pad", "fasting_food_hours",
     "fasting_fluid_hours", "emergency_number", "require_approval", "approvals", "notes", "web",
     "private_files",  # true: packets 0600 whatever the umask (default: follow the umask)
+    "ambiguous_time",  # issue 12: which of a repeated hour (clocks going back) is meant
 }  # fmt: skip
 _WEB_KEYS = {
     "users_file", "trusted_header", "allowed_hosts", "idle_minutes", "retention_hours",
@@ -115,6 +116,7 @@ class Site:
     strings: tuple[tuple[str, LocalText], ...] = ()  # name, department by language
     private_files: bool = False  # force 0600 files and 0700 folders whatever the umask
     warnings: tuple[str, ...] = ()  # e.g. a site procedure file older than the bundled one
+    ambiguous_time: str | None = None  # "earlier" / "later"; None: refuse a repeated hour
 
     def note(self, document: str, language: str) -> str | None:
         return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
@@ -371,6 +373,13 @@ def _outdated_procedures(own: Path, bundled: Path, where: str) -> list[str]:
     return warnings
 
 
+def _ambiguous_time(data: dict[str, Any], where: str) -> str | None:
+    value = data.get("ambiguous_time")
+    if value is not None and value not in ("earlier", "later"):
+        raise ConfigError(f'{where}: ambiguous_time must be "earlier" or "later"')
+    return value if value is None else str(value)
+
+
 def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     unknown = set(data) - _KEYS
     if unknown:
@@ -441,6 +450,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         strings=tuple(strings.items()),
         private_files=_flag(data, "private_files", False, where),
         warnings=tuple(warnings),
+        ambiguous_time=_ambiguous_time(data, where),
     )
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gettext
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import cache
 
+from docgen.approval import check_approval
 from docgen.catalog import SECTIONS
 from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
 from docgen.levels import Region
@@ -21,7 +22,7 @@ from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.request import PacketRequest, Side
 from docgen.resources import Resources
 from docgen.site import Site
-from docgen.timing import preop_timing
+from docgen.timing import abstinence_started, preop_timing, to_utc
 
 
 def N_(message: str) -> str:
@@ -38,9 +39,9 @@ class DocumentKind:
 
 
 DOCUMENT_FORMS: Mapping[str, DocumentKind] = {
-    "consent": DocumentKind("consent", "CONS", "1", N_("Consent form")),
-    "preop": DocumentKind("preop", "PREOP", "1", N_("Pre-operative checklist")),
-    "discharge": DocumentKind("discharge", "DISCH", "1", N_("Discharge information")),
+    "consent": DocumentKind("consent", "CONS", "2", N_("Consent form")),
+    "preop": DocumentKind("preop", "PREOP", "2", N_("Pre-operative checklist")),
+    "discharge": DocumentKind("discharge", "DISCH", "2", N_("Discharge information")),
 }
 
 REGION_NAMES = {
@@ -84,11 +85,15 @@ class ProcedureView:
 class ScheduleView:
     date: str  # with weekday
     time: str
-    arrival_time: str
+    arrival_time: str  # the time alone, or date and time when arrival is on another day
     abstinence_date: str
     abstinence_time: str
-    fasting: str  # a Fasting value
-    last_food_time: str | None
+    abstinence_started: bool  # the 48 hours began before printing: "start now"
+    fasting: str  # "required" or "not-required"
+    last_food: str | None  # "Tuesday, 1 December 2026 at 23:00", translated
+    last_fluid: str | None
+    breakfast_allowed: bool  # the last food falls on the day itself: a light breakfast
+    clear_fluids_window: bool  # clear fluids allowed after the last food
     escort_required: bool
 
 
@@ -100,6 +105,7 @@ class SiteView:
     phone_day: str
     phone_emergency: str
     logo: str | None
+    emergency_number: str | None = None  # national, e.g. "999"
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ class DocumentView:
     copy_label: str | None
     fingerprint: str  # of the catalog entry, templates and translation this text comes from
     site_note: str | None = None  # the site's own note for this document (SITE.toml [notes])
+    approved: bool = True  # False: "not approved for clinical use" band on every page
 
 
 def css_string(text: str) -> str:
@@ -169,22 +176,44 @@ def content_fingerprint(resources: Resources, catalog_entry_hash: str, language:
     return digest.hexdigest()[:16]
 
 
-def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleView:
+def moment_text(moment: datetime, fmt: Formatter, _: Callable[[str], str]) -> str:
+    """A date and time as one phrase; 00:00 reads as midnight at the end of the day before."""
+    if moment.time() == time(0, 0):
+        return _("midnight at the end of %(date)s") % {
+            "date": fmt.full_date(moment - timedelta(days=1))
+        }
+    return _("%(date)s at %(time)s") % {"date": fmt.full_date(moment), "time": fmt.time(moment)}
+
+
+def _schedule(
+    request: PacketRequest, site: Site, fmt: Formatter, _: Callable[[str], str]
+) -> ScheduleView:
+    zone = site.timezone
     timing = preop_timing(
         request.surgery_at,
         request.procedure.anaesthesia,
-        site.timezone,
+        zone,
         site.arrival_lead_minutes,
+        site.fasting_food_hours,
+        site.fasting_fluid_hours,
     )
-    last_food: datetime | None = timing.last_food_at
+    food, fluid = timing.last_food_at, timing.last_fluid_at
+    same_day = timing.arrival_at.date() == timing.surgery_at.date()
     return ScheduleView(
         date=fmt.full_date(timing.surgery_at),
         time=fmt.time(timing.surgery_at),
-        arrival_time=fmt.time(timing.arrival_at),
+        arrival_time=(
+            fmt.time(timing.arrival_at) if same_day else moment_text(timing.arrival_at, fmt, _)
+        ),
         abstinence_date=fmt.full_date(timing.abstinence_from),
         abstinence_time=fmt.time(timing.abstinence_from),
-        fasting=timing.fasting.value,
-        last_food_time=fmt.time(last_food) if last_food else None,
+        abstinence_started=abstinence_started(timing, zone),
+        fasting="required" if food else "not-required",
+        last_food=moment_text(food, fmt, _) if food else None,
+        last_fluid=moment_text(fluid, fmt, _) if fluid else None,
+        breakfast_allowed=bool(food and food.date() == timing.surgery_at.date()
+                               and food.time() != time(0, 0)),
+        clear_fluids_window=bool(food and fluid and to_utc(fluid, zone) > to_utc(food, zone)),
         escort_required=request.procedure.anaesthesia.needs_escort,
     )
 
@@ -193,13 +222,14 @@ def build_views(
     request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
 ) -> list[DocumentView]:
     """One view per requested document, in packet order."""
+    approved = check_approval(request.procedure, request.language, site)
     translations: gettext.NullTranslations = load_translations(site.resources, request.language)
     _ = translations.gettext
     fmt = Formatter(request.language)
     procedure = request.procedure
     procedure_view = ProcedureView(
         id=procedure.id,
-        name=_(procedure.name),
+        name=_(procedure.name_for(request.region)),
         # Each level is isolated, so "L4–L5" reads left to right inside Arabic text too.
         levels=fmt.list(f"\u2066{level.label}\u2069" for level in request.levels),
         region=_(REGION_NAMES[request.region]),
@@ -224,8 +254,9 @@ def build_views(
         phone_day=site.phone_day,
         phone_emergency=site.phone_emergency,
         logo=site.logo_data_uri,
+        emergency_number=site.emergency_number,
     )
-    schedule = _schedule(request, site, fmt)
+    schedule = _schedule(request, site, fmt, _)
     fingerprint = content_fingerprint(site.resources, procedure.fingerprint, request.language)
     # TRANSLATORS: page numbering within one document; keep both placeholders.
     counter = page_counter_css(_("Page %(page)s of %(pages)s"))
@@ -249,6 +280,7 @@ def build_views(
             copy_label=_(COPY_LABELS[copy]) if copy else None,
             fingerprint=fingerprint,
             site_note=site.note(kind, request.language),
+            approved=approved,
         )
         for kind in options.documents
         for copy in (options.consent_copies if kind == "consent" else ()) or (None,)

@@ -29,6 +29,15 @@ BASE_RECORD: dict[str, Any] = {
 }
 
 
+TODAY = "2026-11-25"  # the schedule's dates lie ahead of it, within a year
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test depends on the real date (SPEC 4.2): "today" is DOCGEN_TODAY."""
+    monkeypatch.setenv("DOCGEN_TODAY", TODAY)
+
+
 def record(**changes: Any) -> dict[str, Any]:
     merged = {**BASE_RECORD, **changes}
     return {key: value for key, value in merged.items() if value is not None}

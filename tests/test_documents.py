@@ -108,22 +108,23 @@ def test_discharge_sheet_has_every_element(
 def test_fasting_and_abstinence_for_a_morning_list(render: Any) -> None:
     text = render(surgery_at="2026-12-02T08:30").document_text("preop")
     assert "No alcohol and no smoking from Monday, 30 November 2026 at 08:30" in text
-    assert "eat nothing and drink nothing on the morning of Wednesday, 2 December 2026" in text
-    assert "early, light breakfast" not in text
+    assert "Last food: midnight at the end of Tuesday, 1 December 2026." in text
+    assert "Last drink: midnight at the end of Tuesday, 1 December 2026." in text
+    assert "light breakfast" not in text
 
 
 def test_fasting_and_abstinence_for_an_afternoon_list(render: Any) -> None:
     text = render(surgery_at="2026-12-02T14:00").document_text("preop")
     assert "No alcohol and no smoking from Monday, 30 November 2026 at 14:00" in text
-    assert "have an early, light breakfast, then eat nothing and drink nothing after 09:00" in text
-    assert "on the morning of" not in text
+    assert "Last food: Wednesday, 2 December 2026 at 08:00. You may have a light breakfast" in text
+    assert "Last drink: Wednesday, 2 December 2026 at 09:00." in text
     assert "Please arrive at 13:00" in text
 
 
 def test_local_anaesthetic_only_needs_no_fasting_or_escort(render: Any) -> None:
     text = render(procedure="percutaneous-discectomy", side="right").document_text("preop")
     assert "You do not need to fast for this procedure" in text
-    assert "eat nothing and drink nothing" not in text
+    assert "Last food" not in text and "Last drink" not in text
     assert "do not drive yourself home" in text
     assert "right side" in text
 

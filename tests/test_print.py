@@ -60,7 +60,7 @@ def test_packets_are_tagged_pdf_a_with_metadata(render: Any) -> None:
         assert str(pdf.Root.Lang) == "en"
         assert "Consent form" in str(pdf.docinfo.Title)
         assert str(pdf.docinfo.Author) == "Riverside Demo Hospital"
-        assert "DEMO-CONS-NUC rev. 1.1" in str(pdf.docinfo.Subject)
+        assert "DEMO-CONS-NUC rev. 2.2" in str(pdf.docinfo.Subject)
         fingerprint = packet.packet.documents[0].fingerprint
         assert f"fingerprint:{fingerprint}" in str(pdf.docinfo.Keywords)
     assert all(fingerprint in page for page in packet.pages)

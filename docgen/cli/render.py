@@ -8,13 +8,17 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from docgen.cli import cli, load_site_option, render_options, reports_errors, site_option
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.options import RenderOptions
+
+if TYPE_CHECKING:
+    from docgen.request import PacketRequest
+    from docgen.site import Site
 
 F = TypeVar("F", bound=Any)
 
@@ -135,6 +139,24 @@ def packet(
         for d in result.documents
     )
     click.echo(f"wrote {output} ({result.pages} pages: {parts})")
+    if "preop" in options.documents:
+        _warn_if_abstinence_started(request, site)
+
+
+def _warn_if_abstinence_started(request: PacketRequest, site: Site) -> None:
+    """The checklist then says "start now"; whoever prints it should know too."""
+    from docgen.timing import abstinence_started, preop_timing
+
+    timing = preop_timing(
+        request.surgery_at, request.procedure.anaesthesia, site.timezone,
+        site.arrival_lead_minutes,
+    )  # fmt: skip
+    if abstinence_started(timing, site.timezone):
+        click.echo(
+            "warning: the 48 hours without alcohol or smoking have already begun; "
+            "the checklist tells the patient to start now",
+            err=True,
+        )
 
 
 class _Progress:
