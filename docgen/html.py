@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 from functools import cache
 
 import jinja2
@@ -24,7 +25,10 @@ def left_to_right(value: object) -> Markup:
 
 
 @cache
-def environment(resources: Resources, language: str) -> jinja2.Environment:
+def environment(
+    resources: Resources, language: str, translations: gettext.NullTranslations | None = None
+) -> jinja2.Environment:
+    """``translations`` is set only by the translator's draft preview (docgen.preview)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(resources.templates / "documents"),
         autoescape=True,  # every template, every value: patient data is never markup
@@ -34,15 +38,24 @@ def environment(resources: Resources, language: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["ltr"] = left_to_right
-    env.install_gettext_translations(  # type: ignore[attr-defined]
-        load_translations(resources, language), newstyle=True
-    )
+    if translations is None:
+        translations = load_translations(resources, language)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
-def render_html(view: DocumentView, resources: Resources, template: str | None = None) -> str:
-    env = environment(resources, view.language)
+def render_html(
+    view: DocumentView,
+    resources: Resources,
+    template: str | None = None,
+    translations: gettext.NullTranslations | None = None,
+) -> str:
+    env = environment(resources, view.language, translations)
     html = env.get_template(template or f"{view.kind}.html").render(doc=view)
+    # The draft preview marks every page (its "DRAFT TRANSLATION" band); packets never do.
+    mark_page = getattr(translations, "mark_page", None)
+    if mark_page is not None:
+        html = mark_page(html)
     # A character no bundled font has would print as a box or in a stray system font.
     missing = unprintable(html, resources.fonts)
     if missing:

@@ -11,6 +11,7 @@ double-sided, every document starts on a new sheet, and so does the next packet.
 
 from __future__ import annotations
 
+import gettext
 import os
 import tempfile
 from dataclasses import dataclass
@@ -56,16 +57,23 @@ def _timestamp() -> str:
 
 
 def render_packet(
-    request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
+    request: PacketRequest,
+    site: Site,
+    options: RenderOptions = DEFAULT_OPTIONS,
+    translations: gettext.NullTranslations | None = None,
 ) -> Packet:
-    """Render the requested documents for one patient into one PDF."""
+    """Render the requested documents for one patient into one PDF.
+
+    ``translations`` is for the translator's draft preview only (docgen.preview).
+    """
     resources = site.resources
-    views = build_views(request, site, options)
+    views = build_views(request, site, options, translations)
     laid_out = []
     infos: list[DocumentInfo] = []
     codes: list[PageCode] = []
     for view in views:
-        document = render_document(render_html(view, resources), resources.templates, view.kind)
+        html = render_html(view, resources, translations=translations)
+        document = render_document(html, resources.templates, view.kind)
         pages = len(document.pages)
         infos.append(DocumentInfo(view.kind, view.form_id, view.revision, view.language,
                                   view.copy, first_page=len(codes) + 1, pages=pages,
@@ -74,7 +82,7 @@ def render_packet(
         codes += [PageCode(request.mrn, view.form_id, view.revision, n, pages)
                   for n in range(1, pages + 1)]  # fmt: skip
         if pages % 2:
-            blank = render_html(view, resources, template="blank.html")
+            blank = render_html(view, resources, "blank.html", translations)
             laid_out.append(render_document(blank, resources.templates, "blank page"))
             codes.append(PageCode(request.mrn, view.form_id, view.revision, None, pages))
     first = views[0]

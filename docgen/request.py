@@ -18,10 +18,10 @@ from typing import TypeVar
 from docgen.catalog import Catalog, Procedure
 from docgen.errors import DocgenError, InvalidRecord
 from docgen.fonts import unprintable
+from docgen.i18n import check_packet_language, language_codes
 from docgen.levels import Level, Region, parse_levels
 from docgen.site import Site
 
-LANGUAGES = ("en", "es", "tr", "de", "fr", "ar")
 FIELDS = (
     "mrn", "family_name", "given_name", "dob", "procedure", "levels", "side", "surgery_at",
     "language", "surgeon", "interpreter",
@@ -217,9 +217,10 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
     surgery_at = problems.check(lambda: _surgery_at(_required(record, "surgery_at")))
     if dob is not None and surgery_at is not None:
         problems.check(_dob_range, dob, surgery_at)
-    language = problems.check(
-        lambda: _choice(_required(record, "language"), "language", LANGUAGES)
-    )
+    # The languages are the catalogs installed here (locales/<lang>/), plus English; the site
+    # must also name itself in the packet's language.
+    language = problems.check(lambda: check_packet_language(site, _choice(
+        _required(record, "language"), "language", language_codes(site.resources))))  # fmt: skip
     surgeon = problems.check(_surgeon, record, site)
     interpreter = problems.check(_interpreter, record, language or site.staff_language, site)
     problems.raise_if_any()

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 
 from docgen.catalog import SECTIONS
-from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
+from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations, site_text
 from docgen.levels import Region
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.request import PacketRequest, Side
@@ -52,10 +52,12 @@ COPY_LABELS = {
     "patient": N_("Patient copy"),
     "record": N_("Copy for the medical record"),
 }
+# TRANSLATORS: the value next to the label "Side" in the summary table at the top of every
+# document; the label already says "side", so do not repeat it.
 SIDE_NAMES = {
-    Side.LEFT: N_("left side"),
-    Side.RIGHT: N_("right side"),
-    Side.BILATERAL: N_("both sides"),
+    Side.LEFT: N_("left"),
+    Side.RIGHT: N_("right"),
+    Side.BILATERAL: N_("both (left and right)"),
     Side.CENTRAL: N_("central (middle)"),
 }
 
@@ -189,10 +191,18 @@ def _schedule(request: PacketRequest, site: Site, fmt: Formatter) -> ScheduleVie
 
 
 def build_views(
-    request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
+    request: PacketRequest,
+    site: Site,
+    options: RenderOptions = DEFAULT_OPTIONS,
+    translations: gettext.NullTranslations | None = None,
 ) -> list[DocumentView]:
-    """One view per requested document, in packet order."""
-    translations: gettext.NullTranslations = load_translations(site.resources, request.language)
+    """One view per requested document, in packet order.
+
+    ``translations`` is for the translator's draft preview only (docgen.preview); packets
+    always use the checked catalog of :func:`load_translations`.
+    """
+    if translations is None:
+        translations = load_translations(site.resources, request.language)
     _ = translations.gettext
     fmt = Formatter(request.language)
     procedure = request.procedure
@@ -217,8 +227,8 @@ def build_views(
         mrn=request.mrn,
     )
     site_view = SiteView(
-        name=site.name,
-        department=site.department,
+        name=site_text(site, "name", request.language),
+        department=site_text(site, "department", request.language),
         address=site.address,
         phone_day=site.phone_day,
         phone_emergency=site.phone_emergency,
