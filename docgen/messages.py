@@ -44,6 +44,41 @@ KEYWORDS: dict[str, Any] = {
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
 _KEY_LINE = re.compile(r"^\s*(?:\[(\w+)\]|(\w+)\s*=)")
+# Where each text of a procedure file prints, for its translator comment.
+_PROCEDURE_PLACES = {
+    "name": "every document, under the title and in the summary table",
+    "anaesthesia_text": "consent form and checklist, the Anaesthesia row of the summary table",
+    "description": "consent form, a paragraph under 'About the procedure'",
+    "indications": "consent form, a list item under 'Why it is offered'",
+    "contraindications": "consent form, a list item under 'When it may not be suitable'",
+    "how": "consent form, a list item under 'How it is done'",
+    "position": "consent form, a paragraph under 'Your position'",
+    "duration": "consent form, a paragraph under 'How long it takes and how long you stay'",
+    "stay": "consent form, a paragraph under 'How long it takes and how long you stay'",
+    "benefits": "consent form, a list item under 'Expected benefits'",
+    "success": "consent form, a paragraph under 'Likelihood of success'",
+    "risks_common": "consent form, a list item under the risk heading 'Common'",
+    "risks_rare": "consent form, a list item under the risk heading 'Rare'",
+    "risks_serious": "consent form, a list item under the risk heading 'Rare but serious'",
+    "alternatives": "consent form, a list item under 'Alternatives'",
+    "additional_procedures": "consent form, under 'Extra procedures that may become necessary'",
+    "preop": "pre-operative checklist, a statement with a tick box",
+    "activity": "discharge sheet, a list item under 'Activity'",
+    "wound_care": "discharge sheet, a list item under 'Caring for the wound'",
+    "pain": "discharge sheet, a list item under 'Pain and what to expect'",
+    "warning_signs": "discharge sheet, an item of the 'Warning signs' list",
+    "follow_up": "discharge sheet, a list item under 'Follow-up and physiotherapy'",
+    "return_work": "discharge sheet, a list item under 'Work'",
+    "return_driving": "discharge sheet, a list item under 'Driving'",
+    "return_travel": "discharge sheet, a list item under 'Travel'",
+}
+_NUMBERS_NOTE = "; keep every number exactly (a clinical limit)"
+
+
+def _procedure_comment(procedure: str, key: str, where: str, message: str) -> str:
+    """e.g. "procedure nucleoplasty: activity (lumbar spine); prints in: discharge sheet..."."""
+    note = _NUMBERS_NOTE if re.search(r"\d", message) else ""
+    return f"procedure {procedure}: {key}{where}; prints in: {_PROCEDURE_PLACES[key]}{note}"
 
 
 def extract_catalog(
@@ -59,19 +94,56 @@ def extract_catalog(
             key_lines.setdefault(match[1] or match[2], number)
     procedure = data.get("id", "?")
     for key in ("name", "anaesthesia_text"):
-        yield key_lines.get(key, 1), "_", data[key], [f"procedure {procedure}: {key}"]
+        yield key_lines.get(key, 1), "_", data[key], [
+            _procedure_comment(procedure, key, "", data[key])
+        ]
     for section in SECTIONS:
         value = data.get(section, [])
         by_region = value if isinstance(value, dict) else {"all": value}
         for region, texts in by_region.items():
             where = "" if region == "all" else f" ({region} spine)"
             for message in texts:
-                yield (
-                    key_lines.get(section, 1),
-                    "_",
-                    " ".join(message.split()),
-                    [f"procedure {procedure}: {section}{where}"],
-                )
+                text = " ".join(message.split())
+                comment = _procedure_comment(procedure, section, where, text)
+                yield key_lines.get(section, 1), "_", text, [comment]
+
+
+# Where a template message prints, for the entries without a TRANSLATORS comment of their
+# own: the document (from the file) and the role of the text (from its template line).
+_TEMPLATE_PLACES = {
+    "base.html": "page header or footer of every document",
+    "macros.html": "summary table or signature blocks of every document",
+    "blank.html": "intentionally blank page between documents",
+    "consent.html": "consent form",
+    "preop.html": "pre-operative checklist",
+    "discharge.html": "discharge sheet",
+}
+_TEMPLATE_ROLES = (
+    ("{% trans", "text with placeholders: keep every %(name)s placeholder"),
+    ("signature_block(", "signature block: its heading, the statement signed, or a label beside "
+     "a line to write on; keep labels short"),
+    ("m.summary(", "label of the date row in the summary table; keep it short"),
+    ("m.tick(", "statement with a tick box"),
+    ("m.line(", "label beside a line to write on; keep it short"),
+    ("<h1", "main heading"),
+    ("<h2", "section heading; keep it short"),
+    ("<h3", "sub-heading; keep it short"),
+    ("<th", "label in a table; keep it short"),
+    ('class="label"', "label; keep it short"),
+    ("<li", "list item; keep the punctuation that joins the list"),
+    ("<p", "paragraph"),
+)  # fmt: skip
+
+
+def _template_comment(path: Path, lineno: int) -> str:
+    """e.g. "consent form: section heading; keep it short" for an uncommented template text."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    nearby = " ".join(lines[max(0, lineno - 6) : lineno])  # a call may span lines
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    role = next((r for key, r in _TEMPLATE_ROLES if key in line), None) or next(
+        (r for key, r in _TEMPLATE_ROLES[1:3] if key in nearby), "text"
+    )
+    return f"{_TEMPLATE_PLACES.get(path.name, path.stem)}: {role}"
 
 
 def _sources(resources: Resources) -> list[tuple[Path, Any, dict[str, Any]]]:
@@ -96,6 +168,8 @@ def extract_messages(resources: Resources) -> Catalog:
             strip_comment_tags=True,
         ):  # fmt: skip
             location = path.relative_to(root) if path.is_relative_to(root) else path.name
+            if not comments and method is babel_extract:
+                comments = [_template_comment(path, lineno)]
             flags = ("python-format",) if "%(" in str(message) else ()
             catalog.add(message, locations=[(str(location), lineno)], auto_comments=comments,
                         context=context, flags=flags)  # fmt: skip

@@ -38,26 +38,36 @@ class DocumentKind:
 
 
 DOCUMENT_FORMS: Mapping[str, DocumentKind] = {
+    # TRANSLATORS: document title, in every page header and as the heading; keep it short
     "consent": DocumentKind("consent", "CONS", "1", N_("Consent form")),
+    # TRANSLATORS: document title, in every page header and as the heading; keep it short
     "preop": DocumentKind("preop", "PREOP", "1", N_("Pre-operative checklist")),
+    # TRANSLATORS: document title, in every page header and as the heading; keep it short
     "discharge": DocumentKind("discharge", "DISCH", "1", N_("Discharge information")),
 }
 
 REGION_NAMES = {
+    # TRANSLATORS: region of the spine, after the levels in the summary table
     Region.CERVICAL: N_("cervical spine (neck)"),
+    # TRANSLATORS: region of the spine, after the levels in the summary table
     Region.THORACIC: N_("thoracic spine (middle of the back)"),
+    # TRANSLATORS: region of the spine, after the levels in the summary table
     Region.LUMBAR: N_("lumbar spine (lower back)"),
 }
 COPY_LABELS = {
+    # TRANSLATORS: label under the title of a marked consent copy; keep it short
     "patient": N_("Patient copy"),
+    # TRANSLATORS: label under the title of a marked consent copy; keep it short
     "record": N_("Copy for the medical record"),
 }
-# TRANSLATORS: the value next to the label "Side" in the summary table at the top of every
-# document; the label already says "side", so do not repeat it.
 SIDE_NAMES = {
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
     Side.LEFT: N_("left"),
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
     Side.RIGHT: N_("right"),
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
     Side.BILATERAL: N_("both (left and right)"),
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
     Side.CENTRAL: N_("central (middle)"),
 }
 
