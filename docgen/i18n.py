@@ -208,7 +208,8 @@ class Formatter:
         return format_date(value, format="full", locale=self.locale)
 
     def time(self, value: time | datetime) -> str:
-        return format_time(value, format="short", locale=self.locale)
+        """A clock time that never wraps away from its "am"/"ص" marker (no-break spaces)."""
+        return format_time(value, format="short", locale=self.locale).replace(" ", "\u00a0")
 
     def list(self, items: Iterable[str]) -> str:
         return format_list(list(items), locale=self.locale)

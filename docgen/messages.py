@@ -94,9 +94,12 @@ def extract_catalog(
             key_lines.setdefault(match[1] or match[2], number)
     procedure = data.get("id", "?")
     for key in ("name", "anaesthesia_text"):
-        yield key_lines.get(key, 1), "_", data[key], [
-            _procedure_comment(procedure, key, "", data[key])
-        ]
+        yield (
+            key_lines.get(key, 1),
+            "_",
+            data[key],
+            [_procedure_comment(procedure, key, "", data[key])],
+        )
     for section in SECTIONS:
         value = data.get(section, [])
         by_region = value if isinstance(value, dict) else {"all": value}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import time
 from typing import Any
 
 import pypdf
 import pytest
+
+from docgen.i18n import Formatter
 
 DISCECTOMY = {"procedure": "discectomy", "side": "left"}
 CERVICAL_DISCECTOMY = {**DISCECTOMY, "levels": "C5-C6"}
@@ -109,3 +112,8 @@ def test_side_value_does_not_repeat_the_label(
     first = render(language=language, **DISCECTOMY).pages[0]
     assert re.search(label_and_value, first), first[:500]
     assert not re.search(repeated, first)
+
+
+def test_a_time_never_wraps_away_from_its_marker() -> None:
+    assert Formatter("ar").time(time(9, 0)) == "9:00\u00a0ص"
+    assert " " not in Formatter("en").time(time(21, 5))

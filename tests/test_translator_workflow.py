@@ -96,7 +96,9 @@ def test_init_then_translate_prints_a_new_language_without_code_changes(tmp_path
     info = available_languages(load_site(site).resources)
     assert list(info) == ["en", "it"]
     assert (info["it"].native_name, info["it"].babel_locale, info["it"].printable) == (
-        "Italiano", "it", True
+        "Italiano",
+        "it",
+        True,
     )
 
 
@@ -218,8 +220,10 @@ def test_review_lists_every_message_side_by_side_with_a_sign_off(tmp_path: Path)
 def test_site_strings_follow_the_packet_language(tmp_path: Path) -> None:
     site = make_site(tmp_path, languages=("es", "de"))
     text = site.read_text(encoding="utf-8")
-    text = text.replace('name = "Riverside Demo Hospital"',
-                        'name = {en = "Riverside Demo Hospital", es = "Hospital Ribera (demo)"}')
+    text = text.replace(
+        'name = "Riverside Demo Hospital"',
+        'name = {en = "Riverside Demo Hospital", es = "Hospital Ribera (demo)"}',
+    )
     text = text.replace('department = "Spine Day-Surgery Unit"',
                         'department = {en = "Spine Day-Surgery Unit", es = "Unidad de columna", '
                         'de = "Wirbelsäulen-Tagesklinik"}')  # fmt: skip
@@ -254,3 +258,18 @@ def test_extracted_messages_all_carry_a_translator_comment() -> None:
         template = read_po(handle)
     bare = [str(m.id) for m in template if m.id and not m.auto_comments]
     assert bare == [], f"{len(bare)} messages without a TRANSLATORS comment: {bare[:5]}"
+
+
+def test_a_work_in_progress_catalog_still_fails_on_broken_entries(tmp_path: Path) -> None:
+    site = make_site(tmp_path, languages=("es",))
+    (tmp_path / "locales" / "es" / "WIP").write_text("", encoding="utf-8")
+    po = tmp_path / "locales" / "es" / "LC_MESSAGES" / "docgen.po"
+    edit(po, "Witness", "")
+    gaps_only = run("i18n", "check", "--site", str(site))
+    assert gaps_only.exit_code == 0, gaps_only.output
+    assert "es: work in progress, 1 messages to translate" in gaps_only.output
+    edit(po, NO_ALCOHOL, "Sin alcohol ni tabaco desde el %(date)s, 48 horas antes.")
+    broken = run("i18n", "check", "--site", str(site))
+    assert broken.exit_code == 1
+    assert "placeholders differ from the source" in broken.output
+    assert "untranslated" not in broken.output

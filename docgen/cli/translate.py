@@ -127,8 +127,13 @@ def stats(language: str | None, site_path: Path | None) -> None:
 
 @i18n.command()
 @click.argument("language")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The draft PDF to write.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The draft PDF to write.",
+)
 @click.option("--procedure", default=None, help="Procedure id (default: discectomy).")
 @click.option("--levels", default=None, help="Spinal levels, e.g. C5-C6 (default: L4-L5).")
 @click.option("--side", default=None, help="left, right, bilateral or central.")
@@ -156,8 +161,13 @@ def preview(language: str, output: Path, procedure: str | None, levels: str | No
 
 @i18n.command()
 @click.argument("language")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="review.pdf or review.html")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="review.pdf or review.html",
+)
 @site_option
 @reports_errors
 def review(language: str, output: Path, site_path: Path | None) -> None:
