@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Callable
 from functools import cache
@@ -89,7 +90,10 @@ class ConfinedLoader(jinja2.BaseLoader):
 
 
 @cache
-def environment(resources: Resources, language: str) -> jinja2.Environment:
+def environment(
+    resources: Resources, language: str, translations: gettext.NullTranslations | None = None
+) -> jinja2.Environment:
+    """``translations`` is set only by the translator's draft preview (docgen.preview)."""
     env = jinja2.Environment(
         loader=ConfinedLoader(resources.templates / "documents"),
         autoescape=True,  # every template, every value: patient data is never markup
@@ -101,14 +105,19 @@ def environment(resources: Resources, language: str) -> jinja2.Environment:
     env.filters.update(ltr=left_to_right, isolate=isolate, full_name=full_name,
                        date_text=date_text)  # fmt: skip
     env.globals["name_size"] = name_size
-    env.install_gettext_translations(  # type: ignore[attr-defined]
-        load_translations(resources, language), newstyle=True
-    )
+    if translations is None:
+        translations = load_translations(resources, language)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
-def render_html(view: DocumentView, resources: Resources, template: str | None = None) -> str:
-    env = environment(resources, view.language)
+def render_html(
+    view: DocumentView,
+    resources: Resources,
+    template: str | None = None,
+    translations: gettext.NullTranslations | None = None,
+) -> str:
+    env = environment(resources, view.language, translations)
     name = template or f"{view.kind}.html"
     folder = resources.templates / "documents"
     try:
@@ -122,6 +131,10 @@ def render_html(view: DocumentView, resources: Resources, template: str | None =
         ) from None
     except jinja2.TemplateError as broken:  # e.g. an undefined name in a site's template
         raise ConfigError(f"templates: {name} cannot be rendered ({broken.message})") from None
+    # The draft preview marks every page (its "DRAFT TRANSLATION" band); packets never do.
+    mark_page = getattr(translations, "mark_page", None)
+    if mark_page is not None:
+        html = mark_page(html)
     # A character no bundled font has would print as a box or in a stray system font.
     missing = unprintable(html, resources.fonts)
     if missing:

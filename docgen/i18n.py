@@ -1,8 +1,9 @@
-"""Translations and locale-aware formatting.
+"""Languages, translations and locale-aware formatting.
 
 English is the source language: its messages are the msgids themselves. Every other
-language needs a complete catalog in locales/<lang>/LC_MESSAGES/docgen.po; docgen never fills
-a gap with English.
+language is a folder ``locales/<lang>/LC_MESSAGES/docgen.po``: adding one needs no code edit.
+Its Babel locale (dates, times, lists, direction) comes from the folder name and its display
+name from Babel. A packet needs a complete catalog; docgen never fills a gap with English.
 """
 
 from __future__ import annotations
@@ -13,18 +14,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
+from typing import TYPE_CHECKING
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 
 from docgen.errors import DocgenError
 from docgen.resources import Resources
 
+if TYPE_CHECKING:
+    from docgen.site import Site
+
 SOURCE_LANGUAGE = "en"
 DOMAIN = "docgen"
-# The Babel locale used for dates, times and lists in each packet language.
-BABEL_LOCALES = {"en": "en_GB", "es": "es", "tr": "tr", "de": "de", "fr": "fr", "ar": "ar"}
+# English packets follow British usage (dates "30 November 2026", 24-hour clock); every other
+# language uses the Babel locale named like its folder (``es``, ``pt_BR``).
+_SOURCE_LOCALE = "en_GB"
+# Texts of the site file that a packet prints; each must exist in the packet's language.
+SITE_STRINGS = ("name", "department")
 
 
 class _NoFallback(gettext.NullTranslations):
@@ -47,6 +55,101 @@ class _NoFallback(gettext.NullTranslations):
 
     def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
         return self._missing(msgid1)
+
+
+def babel_locale(language: str) -> Locale:
+    """The Babel locale of a language code (a folder name under locales/)."""
+    try:
+        return Locale.parse(_SOURCE_LOCALE if language == SOURCE_LANGUAGE else language)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise DocgenError(
+            f"{language!r} is not a language code Babel knows (e.g. es, pt_BR)", field="language"
+        ) from None
+
+
+def language_codes(resources: Resources) -> tuple[str, ...]:
+    """``en`` and every folder of ``locales/`` that holds a catalog, sorted: cheap, no parsing."""
+    catalogs = resources.locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+    folders = sorted(path.parent.parent.name for path in catalogs)
+    return (SOURCE_LANGUAGE, *(code for code in folders if code != SOURCE_LANGUAGE))
+
+
+def is_work_in_progress(resources: Resources, language: str) -> bool:
+    """A catalog marked as still being translated (a ``locales/<lang>/WIP`` file).
+
+    Such a catalog may be committed half done: ``docgen i18n check`` without a language
+    then reports only its broken entries, not its gaps. It still cannot print until complete.
+    """
+    return (resources.locales / language / "WIP").is_file()
+
+
+@dataclass(frozen=True)
+class LanguageInfo:
+    code: str  # folder name, as written in the patient record's ``language``
+    babel_locale: str  # e.g. "en_GB", "es", "pt_BR"
+    native_name: str  # the language's name in itself: "Español", "العربية"
+    direction: str  # "ltr" or "rtl"
+    printable: bool  # complete and passes every check: packets may be printed
+    reason: str | None  # why not printable, as one line
+    work_in_progress: bool
+
+
+def _native_name(locale: Locale) -> str:
+    name = locale.get_display_name(locale) or str(locale)
+    return name[:1].upper() + name[1:]  # "español" -> "Español"; scripts without case unchanged
+
+
+def language_info(resources: Resources, language: str) -> LanguageInfo:
+    work_in_progress = is_work_in_progress(resources, language)
+    try:
+        locale = babel_locale(language)
+    except DocgenError as error:
+        return LanguageInfo(language, "", language, "ltr", False, error.message, work_in_progress)
+    reason: str | None = None
+    try:
+        load_translations(resources, language)
+    except DocgenError as error:
+        reason = error.message
+    return LanguageInfo(
+        code=language,
+        babel_locale=str(locale),
+        native_name=_native_name(locale),
+        direction="rtl" if locale.character_order == "right-to-left" else "ltr",
+        printable=reason is None,
+        reason=reason,
+        work_in_progress=work_in_progress,
+    )
+
+
+def available_languages(resources: Resources) -> dict[str, LanguageInfo]:
+    """Every language docgen knows here, with whether it can print (for /languages, stats)."""
+    return {code: language_info(resources, code) for code in language_codes(resources)}
+
+
+def site_string_gaps(site: Site, language: str) -> tuple[str, ...]:
+    """The site texts (name, department, notes) that have no text in ``language``."""
+    gaps = [key for key in SITE_STRINGS if site.string(key, language) is None]
+    gaps += [f"notes.{kind}" for kind, text in site.notes if text.get(language) is None]
+    return tuple(gaps)
+
+
+def site_text(site: Site, key: str, language: str) -> str:
+    """A site string in the packet's language; never another language's text."""
+    text = site.string(key, language)
+    if text is None:
+        raise DocgenError(
+            f"the site file has no {key} in {language!r}; add it, e.g. "
+            f'{key} = {{ {SOURCE_LANGUAGE} = "...", {language} = "..." }}',
+            field="language",
+        )
+    return text
+
+
+def check_packet_language(site: Site, language: str) -> str:
+    """A packet language also needs the site's name and department in that language."""
+    for key in SITE_STRINGS:
+        site_text(site, key, language)
+    return language
 
 
 @cache
@@ -74,7 +177,7 @@ def load_translations(resources: Resources, language: str) -> gettext.NullTransl
         raise DocgenError(
             f"the {language!r} translation is not ready to print: {incomplete} messages "
             f"missing or fuzzy, {len(problems) - incomplete} broken; "
-            "run `docgen i18n check`",
+            f"`docgen i18n check {language}` lists them",
             field="language",
         )
     compiled = messages.compile_catalog(messages.read_catalog(path))
@@ -91,7 +194,7 @@ class Formatter:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(BABEL_LOCALES[self.language])
+        return babel_locale(self.language)
 
     @property
     def direction(self) -> str:
@@ -105,7 +208,8 @@ class Formatter:
         return format_date(value, format="full", locale=self.locale)
 
     def time(self, value: time | datetime) -> str:
-        return format_time(value, format="short", locale=self.locale)
+        """A clock time that never wraps away from its "am"/"ص" marker (no-break spaces)."""
+        return format_time(value, format="short", locale=self.locale).replace(" ", "\u00a0")
 
     def list(self, items: Iterable[str]) -> str:
         return format_list(list(items), locale=self.locale)

@@ -16,8 +16,10 @@ import gettext
 import io
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +31,7 @@ from jinja2.ext import babel_extract
 
 from docgen import __version__
 from docgen.catalog import SECTIONS
+from docgen.errors import DocgenError
 from docgen.resources import Resources
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -36,10 +39,47 @@ KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,
     "N_": None,
+    "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
 _KEY_LINE = re.compile(r"^\s*(?:\[(\w+)\]|(\w+)\s*=)")
+# Where each text of a procedure file prints, for its translator comment.
+_PROCEDURE_PLACES = {
+    "name": "every document, under the title and in the summary table",
+    "anaesthesia_text": "consent form and checklist, the Anaesthesia row of the summary table",
+    "description": "consent form, a paragraph under 'About the procedure'",
+    "indications": "consent form, a list item under 'Why it is offered'",
+    "contraindications": "consent form, a list item under 'When it may not be suitable'",
+    "how": "consent form, a list item under 'How it is done'",
+    "position": "consent form, a paragraph under 'Your position'",
+    "duration": "consent form, a paragraph under 'How long it takes and how long you stay'",
+    "stay": "consent form, a paragraph under 'How long it takes and how long you stay'",
+    "benefits": "consent form, a list item under 'Expected benefits'",
+    "success": "consent form, a paragraph under 'Likelihood of success'",
+    "risks_common": "consent form, a list item under the risk heading 'Common'",
+    "risks_rare": "consent form, a list item under the risk heading 'Rare'",
+    "risks_serious": "consent form, a list item under the risk heading 'Rare but serious'",
+    "alternatives": "consent form, a list item under 'Alternatives'",
+    "additional_procedures": "consent form, under 'Extra procedures that may become necessary'",
+    "preop": "pre-operative checklist, a statement with a tick box",
+    "activity": "discharge sheet, a list item under 'Activity'",
+    "wound_care": "discharge sheet, a list item under 'Caring for the wound'",
+    "pain": "discharge sheet, a list item under 'Pain and what to expect'",
+    "warning_signs": "discharge sheet, an item of the 'Warning signs' list",
+    "emergency_signs": "discharge sheet, an item of the emergency list in the 'Warning signs' box",
+    "follow_up": "discharge sheet, a list item under 'Follow-up and physiotherapy'",
+    "return_work": "discharge sheet, a list item under 'Work'",
+    "return_driving": "discharge sheet, a list item under 'Driving'",
+    "return_travel": "discharge sheet, a list item under 'Travel'",
+}
+_NUMBERS_NOTE = "; keep every number exactly (a clinical limit)"
+
+
+def _procedure_comment(procedure: str, key: str, where: str, message: str) -> str:
+    """e.g. "procedure nucleoplasty: activity (lumbar spine); prints in: discharge sheet..."."""
+    note = _NUMBERS_NOTE if re.search(r"\d", message) else ""
+    return f"procedure {procedure}: {key}{where}; prints in: {_PROCEDURE_PLACES[key]}{note}"
 
 
 def extract_catalog(
@@ -55,9 +95,14 @@ def extract_catalog(
             key_lines.setdefault(match[1] or match[2], number)
     procedure = data.get("id", "?")
     for key in ("name", "anaesthesia_text"):
-        yield key_lines.get(key, 1), "_", data[key], [f"procedure {procedure}: {key}"]
+        yield (
+            key_lines.get(key, 1),
+            "_",
+            data[key],
+            [_procedure_comment(procedure, key, "", data[key])],
+        )
     for region, name in data.get("region_names", {}).items():
-        comment = f"procedure {procedure}: name ({region} spine)"
+        comment = _procedure_comment(procedure, "name", f" ({region} spine)", name)
         yield key_lines.get("region_names", 1), "_", name, [comment]
     for section in SECTIONS:
         value = data.get(section, [])
@@ -65,12 +110,47 @@ def extract_catalog(
         for region, texts in by_region.items():
             where = "" if region == "all" else f" ({region} spine)"
             for message in texts:
-                yield (
-                    key_lines.get(section, 1),
-                    "_",
-                    " ".join(message.split()),
-                    [f"procedure {procedure}: {section}{where}"],
-                )
+                text = " ".join(message.split())
+                comment = _procedure_comment(procedure, section, where, text)
+                yield key_lines.get(section, 1), "_", text, [comment]
+
+
+# Where a template message prints, for the entries without a TRANSLATORS comment of their
+# own: the document (from the file) and the role of the text (from its template line).
+_TEMPLATE_PLACES = {
+    "base.html": "page header or footer of every document",
+    "macros.html": "summary table or signature blocks of every document",
+    "blank.html": "intentionally blank page between documents",
+    "consent.html": "consent form",
+    "preop.html": "pre-operative checklist",
+    "discharge.html": "discharge sheet",
+}
+_TEMPLATE_ROLES = (
+    ("{% trans", "text with placeholders: keep every %(name)s placeholder"),
+    ("signature_block(", "signature block: its heading, the statement signed, or a label beside "
+     "a line to write on; keep labels short"),
+    ("m.summary(", "label of the date row in the summary table; keep it short"),
+    ("m.tick(", "statement with a tick box"),
+    ("m.line(", "label beside a line to write on; keep it short"),
+    ("<h1", "main heading"),
+    ("<h2", "section heading; keep it short"),
+    ("<h3", "sub-heading; keep it short"),
+    ("<th", "label in a table; keep it short"),
+    ('class="label"', "label; keep it short"),
+    ("<li", "list item; keep the punctuation that joins the list"),
+    ("<p", "paragraph"),
+)  # fmt: skip
+
+
+def _template_comment(path: Path, lineno: int) -> str:
+    """e.g. "consent form: section heading; keep it short" for an uncommented template text."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    nearby = " ".join(lines[max(0, lineno - 6) : lineno])  # a call may span lines
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    role = next((r for key, r in _TEMPLATE_ROLES if key in line), None) or next(
+        (r for key, r in _TEMPLATE_ROLES[1:3] if key in nearby), "text"
+    )
+    return f"{_TEMPLATE_PLACES.get(path.name, path.stem)}: {role}"
 
 
 def _sources(resources: Resources) -> list[tuple[Path, Any, dict[str, Any]]]:
@@ -95,6 +175,8 @@ def extract_messages(resources: Resources) -> Catalog:
             strip_comment_tags=True,
         ):  # fmt: skip
             location = path.relative_to(root) if path.is_relative_to(root) else path.name
+            if not comments and method is babel_extract:
+                comments = [_template_comment(path, lineno)]
             flags = ("python-format",) if "%(" in str(message) else ()
             catalog.add(message, locations=[(str(location), lineno)], auto_comments=comments,
                         context=context, flags=flags)  # fmt: skip
@@ -145,6 +227,23 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _FORBIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# A number in a message: "48", "1.5", "7,5". Clinical limits must survive translation.
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# Numbers a language writes in words, as a reader expects them: in Arabic "2 weeks" is the
+# dual "أسبوعين" (a digit before a singular noun is wrong) and "1 week" is "أسبوع واحد".
+_NUMBER_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "ar": {
+        "1": ("واحد", "واحدة"),
+        "2": ("أسبوعين", "أسبوعان", "يومين", "يومان", "ساعتين", "ساعتان", "دقيقتين",
+              "دقيقتان", "شهرين", "شهران", "مرتين", "مرتان", "اثنين", "اثنتين"),
+    },
+}  # fmt: skip
+# French puts a no-break space (U+00A0, or the narrow U+202F) before : ; ? and !
+_FRENCH_PUNCTUATION = re.compile(r"(?<![\u00a0\u202f\d])[:;?!]|(?<=\d)[;?!]")
+# The incomplete-catalog reasons: allowed while a catalog is marked work in progress.
+INCOMPLETE = ("missing", "untranslated", "fuzzy")
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -182,6 +281,36 @@ def _formatting_problems(message: Message, text: str) -> list[str]:
     return reasons
 
 
+def _numbers(text: str) -> set[str]:
+    """The numbers of a text, any script's digits read as 0-9, decimal comma as point."""
+    text = _PLACEHOLDER.sub(" ", text)
+    digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+    return {number.replace(",", ".") for number in _NUMBER.findall(digits)}
+
+
+def _number_words(text: str, language: str) -> set[str]:
+    words = _NUMBER_WORDS.get(language.split("_")[0], {})
+    return {number for number, spellings in words.items() if any(w in text for w in spellings)}
+
+
+def language_problems(msgid: str, text: str, language: str) -> list[str]:
+    """Rules that depend on the language: numbers kept, and each script's typography."""
+    problems = []
+    source, translated = _numbers(msgid), _numbers(text)
+    missing = sorted(source - translated - _number_words(text, language))
+    if missing:
+        problems.append(f"numbers of the source missing from the translation: {', '.join(missing)}")
+    elif translated - source:
+        extra = ", ".join(sorted(translated - source))
+        problems.append(f"numbers the source does not have: {extra}")
+    if language.split("_")[0] == "fr":
+        bare = _FRENCH_PUNCTUATION.findall(_PLACEHOLDER.sub("", text))
+        if bare:
+            problems.append(f"French typography: a no-break space (U+00A0) goes before "
+                            f"{' '.join(sorted(set(bare)))}")  # fmt: skip
+    return problems
+
+
 def read_catalog(path: Path) -> Catalog:
     with path.open("rb") as handle:
         return read_po(handle, abort_invalid=False)
@@ -204,10 +333,14 @@ def _plural_problem(catalog: Catalog) -> str | None:
 
 
 def check_catalog(
-    path: Path, expected: set[tuple[str, str | None]], name: str | None = None
+    path: Path,
+    expected: set[tuple[str, str | None]],
+    name: str | None = None,
+    language: str | None = None,
 ) -> list[Problem]:
     """Everything that would make a printed packet wrong or half-English."""
     name = name or str(path)
+    language = language or path.parent.parent.name
     try:
         catalog = read_catalog(path)
     except Exception as exc:  # any parse failure is one problem
@@ -245,6 +378,8 @@ def check_catalog(
                                         "control or bidi-override character"))  # fmt: skip
             problems += [Problem(name, line, _short(msgid), reason)
                          for reason in _formatting_problems(message, text)]  # fmt: skip
+            for reason in language_problems(msgid, text, language):
+                problems.append(Problem(name, line, _short(msgid), reason))
     flagged = {problem.line for problem in problems}
     for message, errors in catalog.check():  # Babel's own checkers (python-format...)
         if message.lineno not in flagged and not message.fuzzy:
@@ -261,11 +396,26 @@ def po_path(resources: Resources, language: str) -> Path:
 
 
 def languages(resources: Resources) -> list[str]:
-    return sorted(p.parent.parent.name for p in resources.locales.glob("*/LC_MESSAGES/docgen.po"))
+    """The translated languages: every catalog under locales/ (English is the source)."""
+    from docgen.i18n import SOURCE_LANGUAGE, language_codes
+
+    return [code for code in language_codes(resources) if code != SOURCE_LANGUAGE]
 
 
-def check_all(resources: Resources) -> list[Problem]:
-    """The translator's `docgen i18n check`: stale .pot plus every catalog."""
+@dataclass(frozen=True)
+class CheckReport:
+    problems: list[Problem]  # each one fails the check
+    work_in_progress: dict[str, int]  # language -> gaps allowed because it is marked WIP
+
+
+def check_report(resources: Resources, language: str | None = None) -> CheckReport:
+    """The translator's `docgen i18n check [LANG]`: stale .pot plus every catalog (or one).
+
+    Without a language, the gaps (missing, untranslated, fuzzy) of a catalog marked work in
+    progress are counted, not failed; with one, every problem of that catalog is listed.
+    """
+    from docgen.i18n import is_work_in_progress
+
     problems: list[Problem] = []
     fresh = message_keys(extract_messages(resources))
     pot = pot_path(resources)
@@ -273,10 +423,82 @@ def check_all(resources: Resources) -> list[Problem]:
     if not pot.exists() or message_keys(read_catalog(pot)) != fresh:
         problems.append(Problem(str(pot.relative_to(root)), 0, "",
                                 "stale: run `docgen i18n extract`"))  # fmt: skip
-    for language in languages(resources):
-        path = po_path(resources, language)
-        problems += check_catalog(path, fresh, str(path.relative_to(root)))
-    return problems
+    work_in_progress: dict[str, int] = {}
+    for code in [require_catalog(resources, language)] if language else languages(resources):
+        path = po_path(resources, code)
+        found = check_catalog(path, fresh, str(path.relative_to(root)), code)
+        if language is None and is_work_in_progress(resources, code):
+            gaps = [problem for problem in found if problem.reason in INCOMPLETE]
+            work_in_progress[code] = len(gaps)
+            found = [problem for problem in found if problem.reason not in INCOMPLETE]
+        problems += found
+    return CheckReport(problems, work_in_progress)
+
+
+def check_all(resources: Resources, language: str | None = None) -> list[Problem]:
+    return check_report(resources, language).problems
+
+
+def require_catalog(resources: Resources, language: str) -> str:
+    if not po_path(resources, language).is_file():
+        raise DocgenError(
+            f"no catalog for {language!r}; `docgen i18n init {language}` creates one",
+            field="language",
+        )
+    return language
+
+
+# --- New languages ---------------------------------------------------------------------------
+
+# Plural rules as gettext, Poedit and Weblate number the forms, where Babel's differ
+# (Babel orders the Arabic forms 4 and 5 the other way round).
+GETTEXT_PLURAL_FORMS = {
+    "ar": "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+    "n%100>=11 ? 4 : 5;",
+}
+WIP_NOTE = (
+    "This catalog is still being translated. While this file exists, `docgen i18n check`\n"
+    "(without a language) does not fail on its gaps. It still cannot print until complete:\n"
+    "`docgen i18n check LANG` lists what is left. Delete this file when it is done.\n"
+)
+
+
+def init_catalog(resources: Resources, language: str) -> Path:
+    """Create locales/LANG/LC_MESSAGES/docgen.po from the .pot, marked work in progress."""
+    from docgen.i18n import SOURCE_LANGUAGE, babel_locale
+
+    locale = babel_locale(language)
+    path = po_path(resources, language)
+    if language == SOURCE_LANGUAGE:
+        raise DocgenError("English is the source language: its texts are the .pot", "language")
+    if path.exists():
+        raise DocgenError(f"{path} exists already; `docgen i18n update` merges new messages",
+                          field="language")  # fmt: skip
+    if not pot_path(resources).exists():
+        write_pot(resources)
+    template = read_catalog(pot_path(resources))
+    catalog = Catalog(
+        locale=locale, project="docgen", version=__version__, charset="utf-8", fuzzy=False,
+        copyright_holder="docgen", msgid_bugs_address="", revision_date=datetime.now(UTC),
+        creation_date=template.creation_date, last_translator="",
+        language_team=f"{locale.get_display_name(locale)}",
+    )  # fmt: skip
+    catalog.mime_headers = [("Language", language)]
+    rule = GETTEXT_PLURAL_FORMS.get(str(locale)) or GETTEXT_PLURAL_FORMS.get(locale.language)
+    if rule:
+        catalog.mime_headers = [("Plural-Forms", rule)]
+    for message in template:
+        if message.id:
+            empty: str | tuple[str, ...] = (
+                ("",) * catalog.num_plurals if isinstance(message.id, list | tuple) else ""
+            )
+            catalog.add(message.id, empty, locations=message.locations,
+                        flags=message.flags - {"fuzzy"}, auto_comments=message.auto_comments,
+                        context=message.context)  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(serialise(catalog))
+    (path.parent.parent / "WIP").write_text(WIP_NOTE, encoding="utf-8")
+    return path
 
 
 # --- Update, compile, stats ------------------------------------------------------------------

@@ -11,6 +11,7 @@ double-sided, every document starts on a new sheet, and so does the next packet.
 
 from __future__ import annotations
 
+import gettext
 import os
 import tempfile
 from dataclasses import dataclass
@@ -66,20 +67,27 @@ def render_packet(
     site: Site,
     options: RenderOptions = DEFAULT_OPTIONS,
     seconds: float | None = RENDER_TIME_LIMIT,
+    translations: gettext.NullTranslations | None = None,
 ) -> Packet:
     """Render the requested documents for one patient into one PDF, within ``seconds``.
 
     The limit holds where :func:`docgen.pdf.time_limit` can enforce it (the main thread);
-    None turns it off.
+    None turns it off. ``translations`` is for the translator's draft preview only
+    (docgen.preview).
     """
     with time_limit(seconds, "packet"):
-        return _render_packet(request, site, options)
+        return _render_packet(request, site, options, translations)
 
 
-def _render_packet(request: PacketRequest, site: Site, options: RenderOptions) -> Packet:
+def _render_packet(
+    request: PacketRequest,
+    site: Site,
+    options: RenderOptions,
+    translations: gettext.NullTranslations | None,
+) -> Packet:
     resources = site.resources
     try:
-        views = build_views(request, site, options)
+        views = build_views(request, site, options, translations)
     except OverflowError:  # e.g. 9999-12-31 23:30 in New York is past the end of year 9999
         raise DocgenError(
             "lies too far from today to work out in the site's time zone", field="surgery_at"
@@ -88,7 +96,8 @@ def _render_packet(request: PacketRequest, site: Site, options: RenderOptions) -
     infos: list[DocumentInfo] = []
     codes: list[PageCode] = []
     for view in views:
-        document = render_document(render_html(view, resources), resources.templates, view.kind)
+        html = render_html(view, resources, translations=translations)
+        document = render_document(html, resources.templates, view.kind)
         pages = len(document.pages)
         infos.append(DocumentInfo(view.kind, view.form_id, view.revision, view.language,
                                   view.copy, first_page=len(codes) + 1, pages=pages,
@@ -97,7 +106,7 @@ def _render_packet(request: PacketRequest, site: Site, options: RenderOptions) -
         codes += [PageCode(request.mrn, view.form_id, view.revision, n, pages)
                   for n in range(1, pages + 1)]  # fmt: skip
         if pages % 2:
-            blank = render_html(view, resources, template="blank.html")
+            blank = render_html(view, resources, "blank.html", translations)
             laid_out.append(render_document(blank, resources.templates, "blank page"))
             codes.append(PageCode(request.mrn, view.form_id, view.revision, None, pages))
     first = views[0]

@@ -20,6 +20,7 @@ from typing import TypeVar
 from docgen.catalog import Catalog, Procedure
 from docgen.errors import DocgenError, InvalidRecord
 from docgen.fonts import unprintable
+from docgen.i18n import check_packet_language, language_codes
 from docgen.levels import Level, Region, parse_levels
 from docgen.site import LANGUAGES as LANGUAGES  # re-exported: the packet languages
 from docgen.site import Site
@@ -416,11 +417,11 @@ def validate_record(record: Mapping[str, object], catalog: Catalog, site: Site) 
     )
     if dob is not None and surgery_at is not None:
         problems.check(_dob_range, dob, surgery_at)
-    language = problems.check(
-        lambda: _choice(
-            _required(record, "language"), "language", LANGUAGES, _LANGUAGE_SHAPE_RE
-        )
-    )
+    # The languages are the catalogs installed here (locales/<lang>/), plus English; the site
+    # must also name itself in the packet's language.
+    language = problems.check(lambda: check_packet_language(site, _choice(
+        _required(record, "language"), "language", language_codes(site.resources),
+        _LANGUAGE_SHAPE_RE)))  # fmt: skip
     surgeon = problems.check(_surgeon, record, site)
     interpreter = problems.check(_interpreter, record, language or site.staff_language, site)
     problems.raise_if_any()

@@ -16,7 +16,7 @@ from functools import cache
 
 from docgen.approval import check_approval
 from docgen.catalog import SECTIONS
-from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
+from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations, site_text
 from docgen.levels import Region
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.request import PacketRequest, Side
@@ -39,24 +39,36 @@ class DocumentKind:
 
 
 DOCUMENT_FORMS: Mapping[str, DocumentKind] = {
+    # TRANSLATORS: document title, in every page header and as the heading; keep it short
     "consent": DocumentKind("consent", "CONS", "2", N_("Consent form")),
+    # TRANSLATORS: document title, in every page header and as the heading; keep it short
     "preop": DocumentKind("preop", "PREOP", "2", N_("Pre-operative checklist")),
+    # TRANSLATORS: document title, in every page header and as the heading; keep it short
     "discharge": DocumentKind("discharge", "DISCH", "2", N_("Discharge information")),
 }
 
 REGION_NAMES = {
+    # TRANSLATORS: region of the spine, after the levels in the summary table
     Region.CERVICAL: N_("cervical spine (neck)"),
+    # TRANSLATORS: region of the spine, after the levels in the summary table
     Region.THORACIC: N_("thoracic spine (middle of the back)"),
+    # TRANSLATORS: region of the spine, after the levels in the summary table
     Region.LUMBAR: N_("lumbar spine (lower back)"),
 }
 COPY_LABELS = {
+    # TRANSLATORS: label under the title of a marked consent copy; keep it short
     "patient": N_("Patient copy"),
+    # TRANSLATORS: label under the title of a marked consent copy; keep it short
     "record": N_("Copy for the medical record"),
 }
 SIDE_NAMES = {
-    Side.LEFT: N_("left side"),
-    Side.RIGHT: N_("right side"),
-    Side.BILATERAL: N_("both sides"),
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
+    Side.LEFT: N_("left"),
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
+    Side.RIGHT: N_("right"),
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
+    Side.BILATERAL: N_("both (left and right)"),
+    # TRANSLATORS: value after the label "Side" in the summary table; do not repeat "side"
     Side.CENTRAL: N_("central (middle)"),
 }
 
@@ -219,11 +231,19 @@ def _schedule(
 
 
 def build_views(
-    request: PacketRequest, site: Site, options: RenderOptions = DEFAULT_OPTIONS
+    request: PacketRequest,
+    site: Site,
+    options: RenderOptions = DEFAULT_OPTIONS,
+    translations: gettext.NullTranslations | None = None,
 ) -> list[DocumentView]:
-    """One view per requested document, in packet order."""
+    """One view per requested document, in packet order.
+
+    ``translations`` is for the translator's draft preview only (docgen.preview); packets
+    always use the checked catalog of :func:`load_translations`.
+    """
     approved = check_approval(request.procedure, request.language, site)
-    translations: gettext.NullTranslations = load_translations(site.resources, request.language)
+    if translations is None:
+        translations = load_translations(site.resources, request.language)
     _ = translations.gettext
     fmt = Formatter(request.language)
     procedure = request.procedure
@@ -248,8 +268,8 @@ def build_views(
         mrn=request.mrn,
     )
     site_view = SiteView(
-        name=site.name,
-        department=site.department,
+        name=site_text(site, "name", request.language),
+        department=site_text(site, "department", request.language),
         address=site.address,
         phone_day=site.phone_day,
         phone_emergency=site.phone_emergency,

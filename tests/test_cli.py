@@ -53,7 +53,7 @@ def test_packet_from_options_only(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = " ".join(pages_text(out.read_bytes()))
     assert "Discharge information" in text and "Consent form" not in text
-    assert "Discectomy" in text and "both sides" in text
+    assert "Discectomy" in text and "Side both (left and right)" in text
 
 
 def test_options_override_the_file(patient_file: Path, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_consent_has_every_element(render: Any, procedure: str, region: str, lev
         "Confirmation of consent on the day of the procedure",
     ]:  # fmt: skip
         assert expected in text, expected
-    assert "left side" in text if procedure != "nucleoplasty" else "not applicable" in text
+    assert "Side left" in text if procedure != "nucleoplasty" else "not applicable" in text
     # Same language as the site's staff: no interpreter block unless asked for.
     assert "Interpreter" not in text
 
@@ -126,7 +126,7 @@ def test_local_anaesthetic_only_needs_no_fasting_or_escort(render: Any) -> None:
     assert "You do not need to fast for this procedure" in text
     assert "Last food" not in text and "Last drink" not in text
     assert "do not drive yourself home" in text
-    assert "right side" in text
+    assert "Side right" in text
 
 
 def test_escort_after_sedation_and_general_anaesthetic(render: Any) -> None:
