@@ -8,9 +8,13 @@ import json
 import re
 import subprocess
 import sys
+import threading
+import time
 import tomllib
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -336,6 +340,13 @@ def test_audit_row_per_packet_and_batch_without_names(app: Flask) -> None:
                                           "csrf_token": csrf_token(client, "/batch")},
                           content_type="multipart/form-data")  # fmt: skip
     assert started.status_code == 303
+    job = started.headers["Location"]
+    for _ in range(600):
+        if client.get(job + "/status.json").json["state"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    download = client.get(job + "/packets.zip")
+    assert download.status_code == 200
     packets = audit_rows(Path(app.instance_path), "packet")
     assert [(e.user, e.mrn, e.language) for e in packets] == [("bob", "0004567", "en"),
                                                               ("alice", "0004567", "es")]
@@ -343,7 +354,12 @@ def test_audit_row_per_packet_and_batch_without_names(app: Flask) -> None:
     assert packets[1].sha256 == hashlib.sha256(api.data).hexdigest()
     assert "rev." in packets[0].forms or "@" in packets[0].forms
     batches = audit_rows(Path(app.instance_path), "batch")
-    assert [(e.user, e.action) for e in batches] == [("bob", "batch")]
+    assert [(e.user, e.action, e.detail) for e in batches] == [
+        ("bob", "batch", f"job={job.rsplit('/', 1)[1]} rows=1")
+    ]
+    downloads = audit_rows(Path(app.instance_path), "download")
+    assert [(e.user, e.mrn) for e in downloads] == [("bob", "0004567")]
+    assert downloads[0].sha256 == hashlib.sha256(download.data).hexdigest()
     assert AuditLog.in_instance(Path(app.instance_path)).verify().ok
     stored = b"".join(p.read_bytes() for p in Path(app.instance_path).glob("audit.db*"))
     for secret in ("Testperson", "Robin", "1960-05-14", "14/05/1960", "05/14/1960", "19600514",
@@ -417,3 +433,75 @@ def test_foreign_host_is_refused_before_the_login(app: Flask) -> None:
     client = app.test_client()
     assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_twenty_concurrent_packets_from_four_users(instance: Path) -> None:
+    """A real server (waitress, as ``docgen serve`` runs it): every request succeeds."""
+    import waitress
+
+    from docgen.web import create_app
+
+    store = UserStore(instance / "users.toml")
+    for name in ("carol", "dave"):
+        store.add(name, "nurse", PASSWORD)
+    app = create_app(None, instance)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    try:
+        browsers = []
+        for name in ("alice", "bob", "carol", "dave"):  # one cookie jar each
+            browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+            with browser.open(base + "/login", timeout=30) as page:
+                token = CSRF.findall(page.read().decode())[0]
+            form = {"username": name, "password": PASSWORD, "csrf_token": token}
+            with browser.open(base + "/login", urlencode(form).encode(), timeout=30) as page:
+                text = page.read().decode()  # the form, after the redirect
+            assert f"Signed in as {name}" in text
+            browsers.append((browser, CSRF.findall(text)[0]))
+        results: list[tuple[int, str, bytes]] = []
+
+        def post(n: int) -> None:
+            browser, token = browsers[n % 4]
+            form = urlencode({**PATIENT, "mrn": f"{n + 1:07d}", "csrf_token": token}).encode()
+            with browser.open(base + "/packet", form, timeout=600) as response:
+                results.append((response.status, response.headers["Content-Type"],
+                                response.read()))
+
+        threads = [threading.Thread(target=post, args=(n,)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.close()
+    assert sorted(status for status, _type, _body in results) == [200] * 20
+    assert all(kind == "application/pdf" and body.startswith(b"%PDF") for _s, kind, body in results)
+    rows = audit_rows(instance, "packet")
+    assert len(rows) == 20
+    assert sorted(e.mrn for e in rows) == [f"{n:07d}" for n in range(1, 21)]
+    assert {e.user for e in rows} == {"alice", "bob", "carol", "dave"}
+    assert {e.sha256 for e in rows} == {hashlib.sha256(body).hexdigest() for *_x, body in results}
+    assert AuditLog.in_instance(instance).verify().ok
+
+
+def test_serve_refuses_other_hosts_without_access_control(tmp_path: Path) -> None:
+    done = docgen("serve", "--host", "0.0.0.0", "--port", "0", "--instance", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: --host 0.0.0.0")
+    assert done.stdout == ""
+
+
+def test_serve_binds_other_hosts_once_a_user_exists(instance: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "docgen", "serve", "--host", "0.0.0.0", "--port", "0",
+         "--instance", str(instance)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        assert re.fullmatch(r"serving on http://0\.0\.0\.0:\d+/\n", line), line
+        port = line.rsplit(":", 1)[1].strip("/\n")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as answer:
+            assert answer.read() == b"ok"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -86,7 +86,8 @@ def start() -> Any:
     if errors:
         return _upload_page(errors, 422)
     job_id = state().jobs.create(schedule, rows, jobs, print_file)
-    auth.audit_event("batch", rows=rows, sha256=hashlib.sha256(schedule).hexdigest())
+    auth.audit_event("batch", job=job_id, rows=rows,
+                     sha256=hashlib.sha256(schedule).hexdigest())  # fmt: skip
     return redirect(url_for("admin.job", job_id=job_id), 303)
 
 
@@ -151,6 +152,8 @@ def download(job_id: str) -> Response:
     if status.state != "done" or not path.is_file():
         abort(404)
     data = path.read_bytes()
-    auth.audit_event("download", job=job_id, sha256=hashlib.sha256(data).hexdigest())
+    printed = [line["mrn"] for line in _table(folder) if line["ok"]]  # whose forms left
+    auth.audit_event("download", job=job_id, mrn=printed, rows=len(printed),
+                     sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
     return send_file(path, mimetype="application/zip", as_attachment=True,
                      download_name=ZIP_NAME, max_age=0)  # fmt: skip

@@ -151,11 +151,20 @@ def init_app(app: Flask) -> None:
     )
     app.session_interface = _SessionInterface()
     app.register_blueprint(blueprint)
+    app.context_processor(_page_context)
     # Who is asking is settled before the CSRF check (a stranger is sent to /login, not told
     # about tokens) but after any hook registered ahead of CSRFProtect (the Host check).
     hooks = app.before_request_funcs.setdefault(None, [])
     at = next((i for i, hook in enumerate(hooks) if hook.__name__ == "csrf_protect"), 0)
     hooks.insert(at, _identify)
+
+
+def _page_context() -> dict[str, Any]:
+    identity = current_identity()
+    return {
+        "is_admin": bool(identity and identity.role == "admin"),
+        "signed_in_by_session": bool(identity and identity.via == "session"),
+    }
 
 
 def _identify() -> Response | None:
