@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable
 from functools import cache
@@ -83,3 +84,14 @@ def render(site: Site, catalog: Catalog) -> Callable[..., Rendered]:
         return cached(tuple(sorted(record(**changes).items())), chosen)
 
     return render_record
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under CI=true a skipped browser test is a failure: CI must have Chromium."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("browser") and os.environ.get("CI") == "true":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped under CI=true: {reason}"
