@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import pages_text
+from tests.conftest import STAFF_PASSWORD, add_staff, pages_text
 from tests.test_batch import schedule_rows, write_csv
 
 CHROMIUM = Path(os.environ.get("DOCGEN_CHROMIUM", "/usr/bin/chromium"))
@@ -33,7 +33,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from docgen.web import create_app
 
-    app = create_app(None, tmp_path_factory.mktemp("instance"))
+    instance = tmp_path_factory.mktemp("instance")
+    add_staff(instance)  # an administrator: may print packets and run lists
+    app = create_app(None, instance)
     server: Any = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -53,10 +55,21 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+def sign_in(page: Any, base_url: str, name: str = "admin") -> None:
+    page.goto(base_url + "/login")
+    page.get_by_label("User name", exact=True).fill(name)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A new browser (own cookies), signed in as the administrator."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-    yield context.new_page()
+    page = context.new_page()
+    sign_in(page, base_url)
+    yield page
     context.close()
 
 

@@ -23,7 +23,7 @@ from docgen.cli import cli
 from docgen.packet import Packet
 from docgen.web import create_app
 from docgen.web.jobs import JobStore
-from tests.conftest import BASE_RECORD, pages_text
+from tests.conftest import BASE_RECORD, add_staff, pages_text, signed_in
 from tests.test_batch import schedule_rows, write_csv
 
 FORM_FIELDS = ("mrn", "family_name", "given_name", "dob", "procedure", "levels", "side",
@@ -46,7 +46,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return signed_in(app)
 
 
 # --- The form ----------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_configured_hosts_are_served(tmp_path: Path) -> None:
 
 
 def test_form_posts_need_the_csrf_token(tmp_path: Path) -> None:
-    client = create_app(None, tmp_path).test_client()
+    client = signed_in(create_app(None, tmp_path))
     refused = client.post("/packet", data=form(levels="L9-L10"))
     assert refused.status_code == 400
     assert "The form has expired" in refused.get_data(as_text=True)
@@ -417,7 +417,7 @@ def test_languages_page_says_which_print_and_why_not(tmp_path: Path) -> None:
     demo = (locales.parent / "templates" / "sites" / "demo.toml").read_text()
     site = tmp_path / "site.toml"
     site.write_text(f'locales_dir = "{copy}"\n' + demo, encoding="utf-8")
-    page = create_app(site, tmp_path / "instance").test_client().get("/languages")
+    page = signed_in(create_app(site, tmp_path / "instance")).get("/languages")
     text = page.get_data(as_text=True)
     row = text[text.index(">Türkçe<") :].split("</tr>")[0]
     assert "no translation catalog for &#39;tr&#39; is installed" in row
@@ -453,17 +453,20 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
 
 
 def test_serve_prints_one_line_and_logs_no_patient_data(
-    served: tuple[str, subprocess.Popen[str]],
+    served: tuple[str, subprocess.Popen[str]], tmp_path: Path
 ) -> None:
     import urllib.error
     import urllib.request
 
+    from docgen.users import UserStore
+
     url, process = served
+    token = UserStore(tmp_path / "users.toml").new_token(add_staff(tmp_path))
     with urllib.request.urlopen(f"{url}healthz", timeout=30) as response:
         assert response.read() == b"ok"
     request = urllib.request.Request(
         f"{url}api/packet", data=json.dumps(dict(BASE_RECORD, levels="L9-L10")).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )  # fmt: skip
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
