@@ -208,7 +208,9 @@ def test_healthz_is_open(app: Flask) -> None:
 
 def test_login_sets_a_strict_http_only_cookie_and_returns_to_the_page(app: Flask) -> None:
     client = app.test_client()
-    client.get("/procedures")  # remembered (a path, never a query) for after the login
+    client.get("/favicon.ico")  # not a page: not remembered
+    client.get("/batch/" + "0" * 32 + "/status.json", headers={"Accept": "*/*"})  # nor this
+    client.get("/procedures", headers={"Accept": "text/html"})  # remembered for after the login
     response = login(client, "alice")
     assert response.status_code == 303 and response.headers["Location"] == "/procedures"
     cookie = response.headers["Set-Cookie"]

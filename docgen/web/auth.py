@@ -193,9 +193,15 @@ def _identify() -> Response | None:
         return None
     if api:
         return _unauthorised(_("Sign in first, or send an API token."))
-    if request.method == "GET" and request.path != "/":
+    if _is_page_visit():
         session["next"] = request.path  # a path only: no patient data is ever in a URL
     return redirect(url_for("auth.login"))  # type: ignore[return-value]
+
+
+def _is_page_visit() -> bool:
+    """A browser opening a page (not its favicon, nor a script polling JSON)."""
+    return (request.method == "GET" and request.url_rule is not None and request.path != "/"
+            and "text/html" in request.headers.get("Accept", ""))  # fmt: skip
 
 
 def _session_identity(control: AccessControl) -> Identity | None:
