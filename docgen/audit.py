@@ -59,7 +59,7 @@ class Event:
     user: str
     action: str
     mrn: str = ""  # several MRNs (a batch) are separated by spaces
-    forms: str = ""  # form IDs with revisions, separated by spaces
+    forms: str = ""  # form IDs with revisions, separated by ", "
     language: str = ""
     sha256: str = ""  # of the PDF or ZIP handed out
     client: str = ""  # the client's address
@@ -92,13 +92,13 @@ class Verification:
         return self.broken_row is None and not self.problem
 
 
-def _joined(value: object) -> str:
+def _joined(value: object, separator: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, Iterable):
-        return " ".join(str(v) for v in value)
+        return separator.join(str(v) for v in value)
     return str(value)
 
 
@@ -125,7 +125,7 @@ class AuditLog:
         if not self.path.is_file():
             if not create:
                 raise DocgenError(f"no audit database at {self.path}", field="audit")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.path.touch(mode=0o600)
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         with closing(connection):
@@ -158,8 +158,8 @@ class AuditLog:
                 last = db.execute("SELECT id, row_hash FROM events ORDER BY id DESC LIMIT 1")
                 previous = last.fetchone() or (0, GENESIS)
                 event = Event(
-                    id=previous[0] + 1, at=at, user=user, action=action, mrn=_joined(mrn),
-                    forms=_joined(forms), language=language or "", sha256=sha256 or "",
+                    id=previous[0] + 1, at=at, user=user, action=action, mrn=_joined(mrn, " "),
+                    forms=_joined(forms, ", "), language=language or "", sha256=sha256 or "",
                     client=client or "", detail=detail or "", prev_hash=previous[1],
                 )  # fmt: skip
                 event = Event(**{**asdict(event), "row_hash": event.expected_hash()})

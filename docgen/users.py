@@ -134,7 +134,7 @@ class UserStore:
             tokens = ", ".join(_toml_string(t) for t in user.token_hashes)
             lines.append(f"tokens = [{tokens}]")
             lines.append("")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle, temporary = tempfile.mkstemp(prefix=".users-", dir=self.path.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:

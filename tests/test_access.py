@@ -270,6 +270,15 @@ def test_idle_timeout(app: Flask, clock: Clock) -> None:
     assert client.get("/").status_code == 302
 
 
+def test_polling_is_not_activity(app: Flask, clock: Clock) -> None:
+    client = app.test_client()
+    login(client, "bob")
+    for _minute in range(20):  # the batch page polls its progress while nobody is there
+        clock.now += 60
+        client.get("/batch/" + "0" * 32 + "/status.json")
+    assert client.get("/batch").status_code == 302
+
+
 def test_idle_minutes_from_the_site(tmp_path: Path, instance: Path, clock: Clock) -> None:
     app = build_app(instance, clock, make_site(tmp_path, idle_minutes=2))
     client = app.test_client()
@@ -354,7 +363,8 @@ def test_audit_row_per_packet_and_batch_without_names(app: Flask) -> None:
                                                               ("alice", "0004567", "es")]
     assert packets[0].sha256 == hashlib.sha256(response.data).hexdigest()
     assert packets[1].sha256 == hashlib.sha256(api.data).hexdigest()
-    assert "rev." in packets[0].forms or "@" in packets[0].forms
+    assert packets[0].forms == "DEMO-DISCH-NUC rev. 1.1"  # the discharge sheet only
+    assert re.fullmatch(r"[\w-]+ rev\. [\d.]+(, [\w-]+ rev\. [\d.]+){2}", packets[1].forms)
     batches = audit_rows(Path(app.instance_path), "batch")
     assert [(e.user, e.action, e.detail) for e in batches] == [
         ("bob", "batch", f"job={job.rsplit('/', 1)[1]} rows=1")

@@ -42,7 +42,7 @@ def test_rows_are_chained_and_verify(log: AuditLog) -> None:
     assert [e.id for e in events] == [1, 2, 3, 4]
     assert events[0].prev_hash == GENESIS
     assert all(b.prev_hash == a.row_hash for a, b in pairwise(events))
-    assert events[1].forms == "ACDF-CONSENT@3 ACDF-PREOP@2" and events[1].language == "es"
+    assert events[1].forms == "ACDF-CONSENT@3, ACDF-PREOP@2" and events[1].language == "es"
     assert events[2].at == "2027-01-01T00:00:00.000000Z"  # UTC, across the year end
     result = log.verify()
     assert result.ok and result.rows == 4 and result.last_hash == events[-1].row_hash

@@ -218,7 +218,8 @@ def _session_identity(control: AccessControl) -> Identity | None:
         session.clear()
         session["notice"] = "idle"
         return None
-    session["seen"] = now
+    if not request.path.endswith(".json"):  # a page polling its progress is not a person
+        session["seen"] = now
     return Identity(user.name, user.role, "session")
 
 
@@ -326,7 +327,7 @@ def login() -> Any:
         notice = session.pop("notice", None)
         return render_template("auth/login.html", notice=notice, error=None, username="")
     name = request.form.get("username", "").strip()[:64]
-    password = request.form.get("password", "")
+    password = request.form.get("password", "")[:1024]
     now = _now()
     known = name in control.users.load()
     if control.throttle.locked_until(name, now):
