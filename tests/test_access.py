@@ -226,7 +226,9 @@ def test_roles(app: Flask) -> None:
     nurse = app.test_client()
     login(nurse, "alice")
     for path in ("/batch", "/audit", "/batch/" + "0" * 32):
-        assert nurse.get(path).status_code == 403, path
+        refused = nurse.get(path)
+        assert refused.status_code == 403, path
+        assert "This page is for administrators." in refused.get_data(as_text=True)
     assert nurse.get("/").status_code == 200
     admin = app.test_client()
     login(admin, "bob")

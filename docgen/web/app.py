@@ -194,6 +194,10 @@ def _http_error(error: HTTPException) -> Any:
         return _error_page(404, _("Page not found"),
                            _("There is no page at this address. Start again from the home "
                              "page."))  # fmt: skip
+    if error.code == 403:
+        return _error_page(403, _("Not for your account"),
+                           _("This page is for administrators. Sign in with an administrator's "
+                             "account, or ask one to do this for you."))  # fmt: skip
     if error.code == 405:
         return _error_page(405, _("Not available"),
                            _("This address does not accept that kind of request."))
