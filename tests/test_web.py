@@ -475,3 +475,35 @@ def test_serve_prints_one_line_and_logs_no_patient_data(
     out, err = process.communicate(timeout=20)
     assert "Testperson" not in out + err and "1960" not in out + err
     assert out == ""  # the one line was read already
+
+
+# --- Page text ---------------------------------------------------------------------------
+
+
+def test_page_catalogs_are_current_complete_and_safe() -> None:
+    from docgen.messages import check_catalog, message_keys, read_catalog
+    from docgen.resources import Resources
+    from docgen.web.uitext import extract, po_path
+
+    locales = Resources.bundled().locales
+    fresh = message_keys(extract())
+    current = message_keys(read_catalog(locales / "web.pot"))
+    assert current == fresh, "run python -m docgen.web extract"
+    for language in ("es", "tr", "de", "fr", "ar"):
+        problems = check_catalog(po_path(locales, language), fresh)
+        assert not problems, [str(p) for p in problems]
+
+
+def test_pages_speak_the_staff_language_and_packets_keep_theirs(tmp_path: Path) -> None:
+    demo = (Path(__file__).parent.parent / "templates" / "sites" / "demo.toml").read_text()
+    site = tmp_path / "site.toml"
+    site.write_text(demo.replace('staff_language = "en"', 'staff_language = "de"'),
+                    encoding="utf-8")  # fmt: skip
+    client = create_app(site, tmp_path / "instance", {"WTF_CSRF_ENABLED": False}).test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="de"' in page
+    assert ">Nachname</label>" in page and "Mappe eines Patienten drucken" in page
+    assert ">Español</option>" in page  # languages keep their own names
+    refused = client.post("/packet", data=form(levels="L9-L10")).get_data(as_text=True)
+    # the validation message stays in the command line's words
+    assert '<a href="#levels">Wirbelsäulenhöhen: &#34;L9-L10&#34; is not a spinal level' in refused

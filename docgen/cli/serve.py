@@ -27,7 +27,7 @@ def serve(site_path: Path | None, host: str, port: int, instance_path: Path | No
     import waitress
 
     from docgen.web import auth, create_app
-    from docgen.web.app import is_loopback
+    from docgen.web.app import MAX_UPLOAD_BYTES, is_loopback
 
     site = load_site_option(site_path)
     if not is_loopback(host) and not auth.access_configured(site, instance_path):
@@ -41,8 +41,11 @@ def serve(site_path: Path | None, host: str, port: int, instance_path: Path | No
     app = create_app(site_path, instance_path)
     # X-Forwarded-* reach the app only when the site trusts a proxy (werkzeug's ProxyFix,
     # set up by docgen.web.auth, then believes exactly that many hops).
-    server = waitress.create_server(app, host=host, port=port, ident="docgen",
-                                    clear_untrusted_proxy_headers=not site.web.trusted_proxies)
+    server = waitress.create_server(
+        app, host=host, port=port, ident="docgen",
+        clear_untrusted_proxy_headers=not site.web.trusted_proxies,
+        max_request_body_size=2 * MAX_UPLOAD_BYTES,  # beyond the app's own limit page
+    )  # fmt: skip
     shown = f"[{host.strip('[]')}]" if ":" in host else host
     bound_port = getattr(server, "effective_port", port)
     click.echo(f"serving on http://{shown}:{bound_port}/", nl=True)

@@ -5,8 +5,8 @@ from docgen/web/ into ``locales/web.pot``. An incomplete page catalog only leave
 labels in English; it never blocks a packet, whose own catalog (``docgen.po``) is checked
 separately and never filled in with English.
 
-    python -m docgen.web.uitext extract   # refresh locales/web.pot
-    python -m docgen.web.uitext update    # merge it into every locales/<lang>/.../web.po
+    python -m docgen.web extract   # refresh locales/web.pot
+    python -m docgen.web update    # merge it into every locales/<lang>/.../web.po
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def main(argv: list[str]) -> int:
         for path in update(locales):
             print(f"updated {path}")
     else:
-        print("usage: python -m docgen.web.uitext extract|update", file=sys.stderr)
+        print("usage: python -m docgen.web extract|update", file=sys.stderr)
         return 2
     return 0
 

@@ -48,8 +48,9 @@ function followJob() {
         return;
       }
       if (bar) { bar.max = status.rows_total || 1; bar.value = status.rows_done; }
-      if (text && status.state === "running") {
-        text.textContent = text.textContent.replace(/\d+(\D+)\d+/, status.rows_done + "$1" + status.rows_total);
+      if (text && text.dataset.template) {  // the page's own words, in its language
+        text.textContent = text.dataset.template
+          .replace("{done}", status.rows_done).replace("{total}", status.rows_total);
       }
     } catch (error) {
       // The server may be busy; try again on the next tick.
