@@ -499,7 +499,7 @@ def test_pages_speak_the_staff_language_and_packets_keep_theirs(tmp_path: Path) 
     site = tmp_path / "site.toml"
     site.write_text(demo.replace('staff_language = "en"', 'staff_language = "de"'),
                     encoding="utf-8")  # fmt: skip
-    client = create_app(site, tmp_path / "instance", {"WTF_CSRF_ENABLED": False}).test_client()
+    client = signed_in(create_app(site, tmp_path / "instance", {"WTF_CSRF_ENABLED": False}))
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="de"' in page
     assert ">Nachname</label>" in page and "Mappe eines Patienten drucken" in page
