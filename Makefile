@@ -1,11 +1,12 @@
-# Two commands for a fresh clone: `make demo` and `make test`.
-# Each creates the virtual environment and installs what it needs.
+# Two commands for a fresh clone: `make demo` and `make test` (and `make serve` for the
+# ward web app). Each creates the virtual environment and installs what it needs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench serve screenshots chromium clean
 
 $(BIN)/docgen: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +17,30 @@ $(BIN)/docgen: pyproject.toml
 demo: $(BIN)/docgen
 	$(BIN)/docgen demo -o $(DEMO_DIR)
 
-test: $(BIN)/docgen
+serve: $(BIN)/docgen
+	$(BIN)/docgen serve $(if $(SITE),--site $(SITE))
+
+# The browser tests drive Debian's Chromium; install it where we may (root with apt-get).
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } || true; \
+	fi
+	@[ -x "$(CHROMIUM)" ] || echo "*** NO CHROMIUM at $(CHROMIUM): the browser tests will be SKIPPED (apt-get install chromium) ***"
+
+test: $(BIN)/docgen chromium
 	$(BIN)/ruff check docgen tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	DOCGEN_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 bench: $(BIN)/docgen
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_web.py
+
+screenshots: $(BIN)/docgen chromium
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR)

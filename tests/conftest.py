@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pypdf
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from docgen.catalog import Catalog, load_catalog
 from docgen.options import DOCUMENT_KINDS, RenderOptions
@@ -92,3 +96,40 @@ def render(site: Site, catalog: Catalog) -> Callable[..., Rendered]:
         return cached(tuple(sorted(record(**changes).items())), chosen)
 
     return render_record
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under CI=true a skipped browser test is a failure: CI must have Chromium."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("browser") and os.environ.get("CI") == "true":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped under CI=true: {reason}"
+
+
+# The web app needs a signed-in user (SPEC 10.4): tests sign in as the real login form does.
+STAFF_PASSWORD = "ward test password"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def add_staff(instance: Path, name: str = "admin", role: str = "admin") -> str:
+    """A user with ``STAFF_PASSWORD`` in ``instance``'s users file; returns the name."""
+    from docgen.users import USERS_FILE_NAME, UserStore
+
+    store = UserStore(instance / USERS_FILE_NAME)
+    if name not in store.load():
+        store.add(name, role, STAFF_PASSWORD)
+    return name
+
+
+def signed_in(app: Flask, role: str = "admin") -> FlaskClient:
+    """A test client of ``app`` signed in through ``/login`` as a user of ``role``."""
+    name = add_staff(Path(app.instance_path), role, role)
+    client = app.test_client()
+    token = CSRF_FIELD.search(client.get("/login").get_data(as_text=True))
+    answer = client.post("/login", data={"username": name, "password": STAFF_PASSWORD,
+                                         "csrf_token": token[1] if token else ""})  # fmt: skip
+    assert answer.status_code == 303, answer.status
+    return client

@@ -1,0 +1,42 @@
+"""What every view needs: the site, the catalog, the page text and the job store."""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+from docgen.catalog import Catalog
+from docgen.site import Site
+
+if TYPE_CHECKING:
+    from docgen.web.jobs import JobStore
+
+
+@dataclass
+class WebState:
+    site: Site
+    site_path: Path | None  # handed to the batch engine, which loads the site in its workers
+    catalog: Catalog
+    ui: gettext.NullTranslations  # page text in the staff language (domain "web")
+    jobs: JobStore
+    instance: Path
+    procedure_names: dict[str, str]  # id -> name in the staff language
+
+
+def state() -> WebState:
+    found: WebState = current_app.extensions["docgen"]
+    return found
+
+
+def _(message: str) -> str:
+    """Page text in the staff language (English where the page catalog lacks it)."""
+    return state().ui.gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
