@@ -62,6 +62,7 @@ def main() -> None:
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(url + "/")
             fill(page, "L5-S1")
+            page.locator("h1").click()  # no focus ring in the picture
             page.screenshot(path=DOCS / "web-form.png")
             fill(page, "L5-S1; L9-L10")
             page.get_by_role("button", name="Print the packet").click()
