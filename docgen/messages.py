@@ -227,6 +227,7 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _FORBIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+PLACEHOLDER = _PLACEHOLDER  # for the review sheet, which keeps placeholders left-to-right
 # A number in a message: "48", "1.5", "7,5". Clinical limits must survive translation.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # Numbers a language writes in words, as a reader expects them: in Arabic "2 weeks" is the
@@ -378,7 +379,8 @@ def check_catalog(
                                         "control or bidi-override character"))  # fmt: skip
             problems += [Problem(name, line, _short(msgid), reason)
                          for reason in _formatting_problems(message, text)]  # fmt: skip
-            for reason in language_problems(msgid, text, language):
+            source = msgid if isinstance(message.id, str) else str(message.id[-1])  # plural
+            for reason in language_problems(source, text, language):
                 problems.append(Problem(name, line, _short(msgid), reason))
     flagged = {problem.line for problem in problems}
     for message, errors in catalog.check():  # Babel's own checkers (python-format...)

@@ -7,13 +7,20 @@ with a sign-off block. It prints no patient data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import jinja2
 
 from docgen.i18n import babel_locale
-from docgen.messages import check_catalog, extract_messages, message_keys, po_path, read_catalog
+from docgen.messages import (
+    PLACEHOLDER,
+    check_catalog,
+    extract_messages,
+    message_keys,
+    po_path,
+    read_catalog,
+)
 from docgen.resources import Resources
 
 
@@ -91,9 +98,16 @@ def review_rows(resources: Resources, language: str) -> list[ReviewRow]:
     return rows
 
 
+def _isolate_placeholders(text: str) -> str:
+    """Keep "%(date)s" readable inside right-to-left text (left-to-right isolates)."""
+    return PLACEHOLDER.sub(lambda match: f"\u2066{match[0]}\u2069", text)
+
+
 def review_html(resources: Resources, language: str) -> str:
     locale = babel_locale(language)
     rows = review_rows(resources, language)
+    if locale.character_order == "right-to-left":
+        rows = [replace(row, translation=_isolate_placeholders(row.translation)) for row in rows]
     name = locale.get_display_name("en") or language
     return _PAGE.render(
         name=name, code=language, rows=rows, open=sum(1 for row in rows if row.status),

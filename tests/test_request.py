@@ -52,7 +52,7 @@ def check(catalog: Any, site: Any, **changes: Any) -> str:
         ({"surgery_at": "46358.35"}, "surgery_at: looks like a spreadsheet serial date"),
         ({"surgery_at": "2026-12-02T08:30:15"}, "surgery_at: not a valid date and time"),
         ({"surgery_at": "2026-12-02T25:00"}, "surgery_at: not a valid date and time"),
-        ({"language": "xx"}, 'language: "xx" is not one of: en, es, tr, de, fr, ar'),
+        ({"language": "xx"}, 'language: "xx" is not one of: en, ar, de, es, fr, tr'),
         ({"mrn": None}, "mrn: is required"),
         ({"mrn": "12 34"}, "mrn: use 1 to 32 letters, digits or hyphens"),
         ({"family_name": "  "}, "family_name: is required"),
