@@ -71,6 +71,20 @@ def test_users_add_list_token_remove(tmp_path: Path) -> None:
     assert missing.returncode == 1 and missing.stderr.strip() == "error: user name: no user alice"
 
 
+def test_users_add_asks_for_the_password_twice(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from docgen.cli import cli
+
+    where = ["--instance", str(tmp_path)]
+    runner = CliRunner()
+    typo = runner.invoke(cli, ["users", "add", "fay", "--role", "nurse", *where],
+                         input=f"{PASSWORD}\n{PASSWORD}x\n{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+    assert typo.exit_code == 0, typo.output
+    assert PASSWORD not in typo.output  # hidden input
+    assert UserStore(tmp_path / "users.toml").check_password("fay", PASSWORD) is not None
+
+
 def test_users_add_refuses_bad_input(tmp_path: Path) -> None:
     where = ("--instance", str(tmp_path))
     short = docgen("users", "add", "carol", "--role", "nurse", "--password-stdin", *where,
