@@ -533,3 +533,16 @@ def test_serve_binds_other_hosts_once_a_user_exists(instance: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_audit_event_keeps_only_its_own_fields(app: Flask) -> None:
+    """A caller passing a name or a date of birth by mistake still stores neither."""
+    from docgen.web.auth import audit_event
+
+    with app.test_request_context("/packet", method="POST"):
+        audit_event("packet", mrn="0004567", family_name="Testperson", dob="1960-05-14",
+                    forms=["X rev. 1"], language="en", sha256="0" * 64)  # fmt: skip
+    row = audit_rows(Path(app.instance_path))[0]
+    assert (row.user, row.mrn, row.forms, row.language) == ("", "0004567", "X rev. 1", "en")
+    stored = b"".join(p.read_bytes() for p in Path(app.instance_path).glob("audit.db*"))
+    assert b"Testperson" not in stored and b"1960-05-14" not in stored
