@@ -42,10 +42,6 @@ class User:
     password_hash: str | None = None
     token_hashes: tuple[str, ...] = ()
 
-    def may(self, role: str) -> bool:
-        """An admin may do everything a nurse may."""
-        return self.role == "admin" or self.role == role
-
 
 def users_file(site: Site, instance: Path) -> Path:
     """The users file ``serve``, ``docgen users`` and ``access_configured`` all use."""

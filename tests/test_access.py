@@ -71,6 +71,20 @@ def test_users_add_list_token_remove(tmp_path: Path) -> None:
     assert missing.returncode == 1 and missing.stderr.strip() == "error: user name: no user alice"
 
 
+def test_users_add_asks_for_the_password_twice(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from docgen.cli import cli
+
+    where = ["--instance", str(tmp_path)]
+    runner = CliRunner()
+    typo = runner.invoke(cli, ["users", "add", "fay", "--role", "nurse", *where],
+                         input=f"{PASSWORD}\n{PASSWORD}x\n{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+    assert typo.exit_code == 0, typo.output
+    assert PASSWORD not in typo.output  # hidden input
+    assert UserStore(tmp_path / "users.toml").check_password("fay", PASSWORD) is not None
+
+
 def test_users_add_refuses_bad_input(tmp_path: Path) -> None:
     where = ("--instance", str(tmp_path))
     short = docgen("users", "add", "carol", "--role", "nurse", "--password-stdin", *where,
@@ -519,3 +533,16 @@ def test_serve_binds_other_hosts_once_a_user_exists(instance: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_audit_event_keeps_only_its_own_fields(app: Flask) -> None:
+    """A caller passing a name or a date of birth by mistake still stores neither."""
+    from docgen.web.auth import audit_event
+
+    with app.test_request_context("/packet", method="POST"):
+        audit_event("packet", mrn="0004567", family_name="Testperson", dob="1960-05-14",
+                    forms=["X rev. 1"], language="en", sha256="0" * 64)  # fmt: skip
+    row = audit_rows(Path(app.instance_path))[0]
+    assert (row.user, row.mrn, row.forms, row.language) == ("", "0004567", "X rev. 1", "en")
+    stored = b"".join(p.read_bytes() for p in Path(app.instance_path).glob("audit.db*"))
+    assert b"Testperson" not in stored and b"1960-05-14" not in stored

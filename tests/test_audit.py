@@ -138,3 +138,10 @@ def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
         thread.join()
     result = logs[0].verify()
     assert result.ok and result.rows == 40
+
+
+def test_export_to_a_file(log: AuditLog, tmp_path: Path) -> None:
+    out = tmp_path / "audit.csv"
+    done = docgen("audit", "export", "-o", str(out), "--instance", str(log.path.parent))
+    assert done.returncode == 0 and done.stderr.strip() == f"4 events written to {out}"
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 5

@@ -306,6 +306,21 @@ def test_unknown_jobs_are_not_found(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 404
 
 
+def test_a_bug_answers_a_plain_500_and_logs_only_its_type(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> Packet:
+        raise RuntimeError("Testperson 1960-05-14")
+
+    monkeypatch.setattr("docgen.web.nurse.render_packet", broken)
+    response = client.post("/packet", data=form())
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" in page and "Testperson" not in page.split("<main")[1]
+    assert "RuntimeError" in caplog.text and "Testperson" not in caplog.text
+    assert "1960" not in caplog.text
+
+
 # --- Batch -----------------------------------------------------------------------------------
 
 
@@ -417,12 +432,17 @@ def test_languages_page_says_which_print_and_why_not(tmp_path: Path) -> None:
     demo = (locales.parent / "templates" / "sites" / "demo.toml").read_text()
     site = tmp_path / "site.toml"
     site.write_text(f'locales_dir = "{copy}"\n' + demo, encoding="utf-8")
-    page = signed_in(create_app(site, tmp_path / "instance")).get("/languages")
-    text = page.get_data(as_text=True)
+    client = signed_in(create_app(site, tmp_path / "instance", {"WTF_CSRF_ENABLED": False}))
+    text = client.get("/languages").get_data(as_text=True)
     row = text[text.index(">Türkçe<") :].split("</tr>")[0]
     assert "no translation catalog for &#39;tr&#39; is installed" in row
     row = text[text.index(">Español<") :].split("</tr>")[0]
     assert "tag--ok" in row
+    # a packet in that language is refused beside the language field, never printed in English
+    refused = client.post("/packet", data=form(language="tr"))
+    assert refused.status_code == 422
+    assert re.search(r'id="language-error">.*no translation catalog for &#39;tr&#39;',
+                     refused.get_data(as_text=True))  # fmt: skip
 
 
 # --- docgen serve ----------------------------------------------------------------------------

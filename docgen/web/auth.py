@@ -63,6 +63,7 @@ class Identity:
     via: str  # "session", "token" or "header"
 
     def may(self, role: str) -> bool:
+        """An admin may do everything a nurse may."""
         return self.role == "admin" or self.role == role
 
 
@@ -116,10 +117,14 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
-def _now() -> float:
+def _seconds(app: Flask) -> float:
     """Seconds since the epoch; tests set ``DOCGEN_CLOCK`` to move time forward."""
-    clock: Callable[[], float] = current_app.config.get("DOCGEN_CLOCK", time.time)
+    clock: Callable[[], float] = app.config.get("DOCGEN_CLOCK", time.time)
     return clock()
+
+
+def _now() -> float:
+    return _seconds(current_app)
 
 
 def _control() -> AccessControl:
@@ -133,10 +138,7 @@ def init_app(app: Flask) -> None:
     site, instance = web.site, web.instance
     app.extensions["docgen_auth"] = AccessControl(
         users=UserStore(users_file(site, instance)),
-        audit=AuditLog.in_instance(
-            instance, clock=lambda: datetime.fromtimestamp(app.config.get(
-                "DOCGEN_CLOCK", time.time)(), UTC)
-        ),
+        audit=AuditLog.in_instance(instance, lambda: datetime.fromtimestamp(_seconds(app), UTC)),
         throttle=LoginThrottle(),
         trusted_header=site.web.trusted_header,
         idle_seconds=site.web.idle_minutes * 60,
@@ -183,7 +185,7 @@ def _identify() -> Response | None:
         g.identity = Identity(user.name, user.role, "token")
         return None
     if control.trusted_header:
-        name = request.headers.get(control.trusted_header, "").strip()
+        name = request.headers.get(control.trusted_header, "").strip()[:128]
         if name:
             known = control.users.load().get(name)
             g.identity = Identity(name, known.role if known else "nurse", "header")
