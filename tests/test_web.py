@@ -403,6 +403,17 @@ def test_old_jobs_are_deleted(tmp_path: Path) -> None:
     assert store.status("b" * 32) is not None and store.status("a" * 32) is None
 
 
+def test_requests_keep_the_retention_time_without_visiting_batch(tmp_path: Path) -> None:
+    app = create_app(None, tmp_path)
+    store: JobStore = app.extensions["docgen"].jobs
+    old = store.root / ("d" * 32)
+    old.mkdir()
+    (old / "job.json").write_text(json.dumps({"state": "done", "created": 0}), encoding="utf-8")
+    store._expired_at = -float("inf")  # as if the last sweep were long ago
+    app.test_client().get("/healthz")
+    assert not old.exists()
+
+
 def test_a_run_cut_short_by_a_restart_shows_as_failed(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "jobs", retention_hours=24, site_path=None)
     (store.root / ("c" * 32)).mkdir()

@@ -141,6 +141,7 @@ def _check_host() -> Response | None:
     """DNS-rebinding defence: only loopback names and the configured host names."""
     host = host_name(request.host)
     if is_loopback(host) or host in current_app.config["ALLOWED_HOSTS"]:
+        state().jobs.expire_now_and_then()  # retention holds even if nobody opens /batch
         return None
     return Response("400 Bad Request: this host name is not allowed\n", 400,
                     mimetype="text/plain")  # fmt: skip

@@ -56,6 +56,7 @@ class JobStore:
         self._live: dict[str, JobStatus] = {}  # jobs queued or running in this process
         self._queue: queue.Queue[str] = queue.Queue()
         self._runner: threading.Thread | None = None
+        self._expired_at = -float("inf")
 
     # --- Folders -------------------------------------------------------------------------
 
@@ -99,8 +100,14 @@ class JobStore:
             status.error = "the server was restarted during this run; upload the list again"
         return status
 
+    def expire_now_and_then(self, every_seconds: float = 600) -> None:
+        """expire(), at most once every ``every_seconds``: called on every request."""
+        if time.monotonic() - self._expired_at >= every_seconds:
+            self.expire()
+
     def expire(self) -> None:
         """Delete the folders of jobs older than the retention time."""
+        self._expired_at = time.monotonic()
         limit = time.time() - self.retention_seconds
         for folder in self.root.iterdir():
             if not JOB_ID.fullmatch(folder.name) or folder.name in self._live:
