@@ -67,7 +67,8 @@ SUPERSEDED = "superseded"
 RENDER_TIME_LIMIT = 60  # seconds for one packet; a pathological row must not hang the batch
 KILL_GRACE = 5  # seconds past the limit before the parent kills a worker that ignores it
 TASKS_PER_WORKER = 40  # WeasyPrint's memory grows over many renders: recycle workers
-MANIFEST_INTERVAL = 1.0  # seconds between manifest saves during a run
+MANIFEST_INTERVAL = 1.0  # seconds between manifest saves during a run (at least)
+REPORT_ROWS = 5000  # rows listed in report.html; manifest.json and rejects.csv hold them all
 ROW_OPTION_COLUMNS = ("docs", "copies", "large_print")  # per-row render options
 _PACKET_NAME_RE = re.compile(r"^row\d{4,}-.+\.pdf$")
 
@@ -225,13 +226,16 @@ class _Conflicts:
     """
 
     person_of_mrn: dict[str, tuple[int, str]] = field(default_factory=dict)
-    first_with_content: dict[str, int] = field(default_factory=dict)
+    first_with_content: dict[bytes, int] = field(default_factory=dict)
     problems: dict[int, DocgenError] = field(default_factory=dict)
 
-    def scan(self, rows: Iterator[Row], site: Site) -> None:
+    def scan(self, rows: Iterator[Row], site: Site) -> int:
+        """Find the conflicts; returns the number of rows."""
+        count = 0
         for row in rows:
+            count += 1
             content = json.dumps([sorted(row.record.items()), sorted(row.options.items())])
-            digest = hashlib.sha256(content.encode()).hexdigest()
+            digest = hashlib.sha256(content.encode()).digest()[:16]  # compact: many rows
             first = self.first_with_content.setdefault(digest, row.number)
             if first != row.number:
                 self.problems[row.number] = DocgenError(
@@ -245,6 +249,7 @@ class _Conflicts:
             if owner[1] != person:
                 self.problems[row.number] = _shared_mrn(owner[0])
                 self.problems.setdefault(owner[0], _shared_mrn(row.number))
+        return count
 
 
 def _shared_mrn(other_row: int) -> DocgenError:
@@ -581,15 +586,27 @@ class _Run:
     mode: int
     result: BatchResult
     report_rows: list[dict[str, Any]] = field(default_factory=list)
+    report_rows_left_out: int = 0
     last_saved: float = 0.0
+    save_interval: float = MANIFEST_INTERVAL
 
     def save(self, force: bool = False) -> None:
         # Saved as the run goes, so a killed run's re-run knows what is already done; not
-        # after every packet, which would cost O(rows²) on a long list.
+        # after every packet, which would cost O(rows²) on a long list: the pause between
+        # saves grows with the time a save takes, so saving stays a small share of the run.
         now = time.monotonic()
-        if force or now - self.last_saved >= MANIFEST_INTERVAL:
+        if force or now - self.last_saved >= self.save_interval:
             write_manifest(self.out_dir, self.result.items, self.result.superseded, self.mode)
-            self.last_saved = now
+            self.last_saved = time.monotonic()
+            self.save_interval = max(MANIFEST_INTERVAL, 10 * (self.last_saved - now))
+
+    def summarise(self, summary: dict[str, Any]) -> None:
+        """Keep a row for the report: all rejected rows and the first rows of the list, up
+        to :data:`REPORT_ROWS`, so that a huge schedule does not fill the memory."""
+        if len(self.report_rows) < REPORT_ROWS:
+            self.report_rows.append(summary)
+        else:
+            self.report_rows_left_out += 1
 
 
 def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError],
@@ -632,12 +649,12 @@ def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
         if row.number in conflicts.problems:
             problems.append(conflicts.problems[row.number])
         if problems:
-            run.report_rows.append(_summary(row, None, problems, run.site))
+            run.summarise(_summary(row, None, problems, run.site))
             message = "; ".join(str(problem) for problem in problems)
             yield {"row": row.number, "status": "error", "error": message}, None
             continue
         assert request is not None
-        run.report_rows.append(_summary(row, request, [], run.site))
+        run.summarise(_summary(row, request, [], run.site))
         fingerprint = input_fingerprint(request, run.site, options)
         earlier = previous.get(row.number)
         if _is_current(earlier, fingerprint, run.out_dir):
@@ -667,8 +684,7 @@ def run_batch(
     site = load_site(site_path)
     opened = open_schedule(schedule)
     conflicts = _Conflicts()
-    conflicts.scan(opened.rows(), site)
-    total = sum(1 for _ in opened.rows())
+    total = conflicts.scan(opened.rows(), site)
     mode = site.file_mode
     with _locked(out_dir, site.private_files):
         for stale in out_dir.glob(".tmp-*"):  # left by a run that was killed mid-write
@@ -689,7 +705,7 @@ def run_batch(
         from docgen.report import write_rejects, write_report
 
         try:
-            write_report(out_dir, run.report_rows, result, opened, mode)
+            write_report(out_dir, run.report_rows, result, opened, mode, run.report_rows_left_out)
             write_rejects(out_dir, opened, result)
         except OSError as error:
             raise _unwritable(out_dir, error.strerror) from None

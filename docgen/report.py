@@ -53,7 +53,8 @@ def _ward_column(extra_names: Iterable[str]) -> str | None:
     return next((name for name in extra_names if name.strip().lower() == "ward"), None)
 
 
-def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Schedule) -> str:
+def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Schedule,
+                  left_out: int = 0) -> str:  # fmt: skip
     statuses = {item["row"]: item for item in result.items}
     extra_names = [name for _, name in schedule.extra_columns]
     ward = _ward_column(extra_names)
@@ -75,7 +76,7 @@ def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Sch
         schedule=schedule.path.name,
         generated=_generated(),
         totals={
-            "rows": len(rows),
+            "rows": len(rows) + left_out,
             "written": result.written,
             "unchanged": result.skipped,
             "rejected": result.rejected,
@@ -87,12 +88,14 @@ def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Sch
         extra_names=[name for name in extra_names if name != ward],
         superseded=result.superseded,
         notes=result.notes,
+        left_out=left_out,
     )
 
 
 def write_report(out_dir: Path, rows: list[dict[str, Any]], result: BatchResult,
-                 schedule: Schedule, mode: int) -> None:  # fmt: skip
-    write_atomic(out_dir / REPORT, render_report(rows, result, schedule).encode("utf-8"), mode)
+                 schedule: Schedule, mode: int, left_out: int = 0) -> None:  # fmt: skip
+    html = render_report(rows, result, schedule, left_out)
+    write_atomic(out_dir / REPORT, html.encode("utf-8"), mode)
 
 
 def write_rejects(out_dir: Path, schedule: Schedule, result: BatchResult) -> None:
