@@ -217,7 +217,7 @@ def test_unknown_language_is_an_error_not_a_fallback(fake_site: tuple[Path, Path
         "in one language only, never filled in with English\n"
     )
     assert run(*packet_args(site, out, language="pt")).output.startswith(
-        'error: language: "pt" is not one of'
+        'error: language (--language): "pt" is not one of'
     )
 
 
