@@ -34,6 +34,7 @@ import re
 import resource
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -225,7 +226,7 @@ class _Conflicts:
     Holds only row numbers and hashes, so a long schedule costs little memory.
     """
 
-    person_of_mrn: dict[str, tuple[int, str]] = field(default_factory=dict)
+    person_of_mrn: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     first_with_content: dict[bytes, int] = field(default_factory=dict)
     problems: dict[int, DocgenError] = field(default_factory=dict)
 
@@ -530,24 +531,41 @@ def _is_current(item: dict[str, Any] | None, fingerprint: str, out_dir: Path) ->
     return path.is_file() and sha256_file(path) == item.get("sha256")
 
 
+@contextmanager
+def open_atomic(path: Path, mode: int) -> Iterator[TextIO]:
+    """Write a large text file piece by piece, then rename it into place (as write_atomic),
+    so that neither the whole text nor a partial file ever exists."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_manifest(
     out_dir: Path, items: list[dict[str, Any]], superseded: list[str] | None = None,
     mode: int = 0o600,
 ) -> None:  # fmt: skip
-    ordered = sorted(items, key=lambda item: item["row"])
-    data: dict[str, Any] = {"items": ordered}
-    if superseded:
-        data["superseded"] = [f"{SUPERSEDED}/{name}" for name in superseded]
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    _write(out_dir / MANIFEST, text.encode("utf-8"), mode)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Atomic write in the parent; a refused write ends the run with one line (exit 2)."""
+    """``{"items": [...], "superseded": [...]}``, written item by item (a list may be long)."""
     try:
-        write_atomic(path, data, mode=mode)
+        with open_atomic(out_dir / MANIFEST, mode) as out:
+            out.write('{\n  "items": [')
+            for index, item in enumerate(sorted(items, key=lambda item: item["row"])):
+                out.write("," if index else "")
+                out.write("\n    " + json.dumps(item, ensure_ascii=False))
+            out.write("\n  ]")
+            if superseded:
+                moved = [f"{SUPERSEDED}/{name}" for name in superseded]
+                out.write(',\n  "superseded": ' + json.dumps(moved, ensure_ascii=False))
+            out.write("\n}\n")
     except OSError as error:
-        raise _unwritable(path.parent, error.strerror) from None
+        raise _unwritable(out_dir, error.strerror) from None
 
 
 def _unwritable(folder: Path, reason: str | None) -> ConfigError:
@@ -650,7 +668,8 @@ def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
             problems.append(conflicts.problems[row.number])
         if problems:
             run.summarise(_summary(row, None, problems, run.site))
-            message = "; ".join(str(problem) for problem in problems)
+            # Interned: a broken column gives every row the same message.
+            message = sys.intern("; ".join(str(problem) for problem in problems))
             yield {"row": row.number, "status": "error", "error": message}, None
             continue
         assert request is not None

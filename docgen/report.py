@@ -105,15 +105,17 @@ def write_rejects(out_dir: Path, schedule: Schedule, result: BatchResult) -> Non
     if not errors:
         path.unlink(missing_ok=True)  # an earlier run's rejects are fixed now
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=schedule.delimiter, lineterminator="\r\n")
-    writer.writerow([*schedule.header, "error"])
-    width = len(schedule.header)
-    for number, cells in schedule.cells():
-        if number in errors:
-            writer.writerow([*(cells + [""] * width)[:width], errors[number]])
-    # With a BOM, as spreadsheets write "CSV UTF-8": it opens with the right characters.
-    write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"), mode=REJECTS_MODE)
+    from docgen.batch import open_atomic
+
+    with open_atomic(path, REJECTS_MODE) as out:
+        # With a BOM, as spreadsheets write "CSV UTF-8": it opens with the right characters.
+        out.write("\ufeff")
+        writer = csv.writer(out, delimiter=schedule.delimiter, lineterminator="\r\n")
+        writer.writerow([*schedule.header, "error"])
+        width = len(schedule.header)
+        for number, cells in schedule.cells():
+            if number in errors:
+                writer.writerow([*(cells + [""] * width)[:width], errors[number]])
 
 
 def cover_sheet(missing: list[int], items: list[dict[str, Any]]) -> bytes:

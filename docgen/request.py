@@ -381,7 +381,7 @@ def padded_mrn(value: str, site: Site) -> str:
     return value
 
 
-def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
+def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, bytes]:
     """(MRN, person) as a schedule compares rows: one MRN must mean one person.
 
     The person part is a hash of the names (case and spacing folded) and the birth date
@@ -397,7 +397,7 @@ def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
     with suppress(DocgenError):
         dob = _normalise_date(dob, site, "")
     person = "\x1f".join((folded("family_name"), folded("given_name"), dob))
-    return mrn, hashlib.sha256(person.encode()).hexdigest()
+    return mrn, hashlib.sha256(person.encode()).digest()[:16]
 
 
 def example_record(today: date) -> dict[str, str]:
