@@ -463,9 +463,14 @@ class _Pool:
         return self._start() if len(self.workers) < self.size else None
 
     def submit(self, worker: _Worker, row: int, task: tuple[Any, ...]) -> None:
+        try:
+            worker.connection.send(task)
+        except OSError:  # it died while idle (out of memory between rows): use a new one
+            self._retire(worker, kill=True)
+            worker = self._start()
+            worker.connection.send(task)
         worker.row = row
         worker.deadline = time.monotonic() + RENDER_TIME_LIMIT + KILL_GRACE
-        worker.connection.send(task)
 
     @property
     def busy(self) -> bool:

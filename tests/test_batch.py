@@ -511,3 +511,25 @@ def test_superseded_packets_cover_sheet_strict_and_permissions(tmp_path: Path) -
         "print-file: not written (--strict): 1 rows are missing: 4"
     )
     assert not (out / "print-file.pdf").exists()
+
+
+def test_a_worker_that_died_while_idle_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docgen import batch
+    from docgen.options import RenderOptions
+
+    _fake_render(monkeypatch)
+    pool = batch._Pool(1, None, str(tmp_path))
+    worker = pool.idle()
+    assert worker is not None
+    worker.process.kill()  # the out-of-memory killer, between two rows
+    worker.process.join()
+    task = (2, schedule_rows(1)[0], str(tmp_path), "x.pdf", RenderOptions(), 0o600)
+    pool.submit(worker, 2, task)
+    items: list[dict[str, Any]] = []
+    while pool.busy:
+        items += pool.results()
+    pool.close()
+    assert [(item["row"], item["status"]) for item in items] == [(2, "ok")]
+    assert (tmp_path / "x.pdf").read_bytes() == b"%PDF-1.4\n"
