@@ -223,12 +223,14 @@ def read_schedule(path: Path) -> list[Row]:
 class _Conflicts:
     """One MRN must mean one person; an exact duplicate row is never printed twice.
 
-    Holds only row numbers and hashes, so a long schedule costs little memory.
+    Holds only row numbers and short hashes, so a long schedule costs little memory.
     """
 
-    person_of_mrn: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    first_person: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    # Only for MRNs given to more than one person: each person's first row.
+    people: dict[str, dict[bytes, int]] = field(default_factory=dict)
     first_with_content: dict[bytes, int] = field(default_factory=dict)
-    problems: dict[int, DocgenError] = field(default_factory=dict)
+    duplicates: dict[int, int] = field(default_factory=dict)  # row -> the row it repeats
 
     def scan(self, rows: Iterator[Row], site: Site) -> int:
         """Find the conflicts; returns the number of rows."""
@@ -239,18 +241,29 @@ class _Conflicts:
             digest = hashlib.sha256(content.encode()).digest()[:16]  # compact: many rows
             first = self.first_with_content.setdefault(digest, row.number)
             if first != row.number:
-                self.problems[row.number] = DocgenError(
-                    f"exact duplicate of row {first}; printed once, for row {first}", field="row"
-                )
+                self.duplicates[row.number] = first
                 continue
             mrn, person = identity_key(row.record, site)
             if not mrn:
                 continue
-            owner = self.person_of_mrn.setdefault(mrn, (row.number, person))
+            owner = self.first_person.setdefault(mrn, (row.number, person))
             if owner[1] != person:
-                self.problems[row.number] = _shared_mrn(owner[0])
-                self.problems.setdefault(owner[0], _shared_mrn(row.number))
+                people = self.people.setdefault(mrn, {owner[1]: owner[0]})
+                people.setdefault(person, row.number)
         return count
+
+    def problem(self, row: Row, site: Site) -> DocgenError | None:
+        if row.number in self.duplicates:
+            first = self.duplicates[row.number]
+            return DocgenError(
+                f"exact duplicate of row {first}; printed once, for row {first}", field="row"
+            )
+        mrn, person = identity_key(row.record, site)
+        people = self.people.get(mrn)
+        if not people:
+            return None
+        other = min(first for someone, first in people.items() if someone != person)
+        return _shared_mrn(other)
 
 
 def _shared_mrn(other_row: int) -> DocgenError:
@@ -669,8 +682,9 @@ def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
             options = row_options(row, run.options)
         except InvalidRecord as errors:
             problems.extend(errors.problems)
-        if row.number in conflicts.problems:
-            problems.append(conflicts.problems[row.number])
+        conflict = conflicts.problem(row, run.site)
+        if conflict is not None:
+            problems.append(conflict)
         if problems:
             run.summarise(_summary(row, None, problems, run.site))
             # Interned: a broken column gives every row the same message.

@@ -533,3 +533,23 @@ def test_a_worker_that_died_while_idle_is_replaced(
     pool.close()
     assert [(item["row"], item["status"]) for item in items] == [(2, "ok")]
     assert (tmp_path / "x.pdf").read_bytes() == b"%PDF-1.4\n"
+
+
+def test_every_row_of_an_mrn_given_to_two_people_is_refused() -> None:
+    from docgen import batch
+    from docgen.site import load_site
+
+    site = load_site()
+    people = [("Ann", "1950-01-01"), ("ann ", "1950-1-1"), ("Bea", "1951-02-02"), ("Ann", "")]
+    rows = [batch.Row(number, {"mrn": "77", "family_name": "Same", "given_name": given,
+                               "dob": dob, "levels": f"L{number - 1}-L{number}"})
+            for number, (given, dob) in enumerate(people, start=2)]  # fmt: skip
+    conflicts = batch._Conflicts()
+    assert conflicts.scan(iter(rows), site) == 4
+    found = [str(conflicts.problem(row, site)) for row in rows]
+    assert found == [
+        "mrn: MRN shared with row 4 under another name or date of birth; check both rows",
+        "mrn: MRN shared with row 4 under another name or date of birth; check both rows",
+        "mrn: MRN shared with row 2 under another name or date of birth; check both rows",
+        "mrn: MRN shared with row 2 under another name or date of birth; check both rows",
+    ]
