@@ -122,6 +122,7 @@ class Schedule:
     header: tuple[str, ...]  # the cells of row 1 as written
     columns: tuple[str | None, ...]  # per cell: the field or option it holds, or None
     extra_columns: tuple[tuple[int, str], ...]  # (cell index, name) of unknown columns
+    preamble: int = 0  # lines before the header (Excel's "sep=;")
 
     def _reader(self, handle: TextIO) -> Iterator[list[str]]:
         reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
@@ -136,7 +137,8 @@ class Schedule:
         """(spreadsheet row, cells) of every line after the header, blank lines included."""
         with _open_text(self.path) as handle:
             lines = self._reader(handle)
-            next(lines, None)
+            for _ in range(self.preamble + 1):
+                next(lines, None)
             yield from enumerate(lines, start=2)
 
     def rows(self) -> Iterator[Row]:
@@ -178,10 +180,14 @@ def open_schedule(path: Path) -> Schedule:
             pass
         handle.seek(0)
         header_line = handle.readline()
+        # Excel's "sep=;" line names the delimiter; Excel does not show it as a row.
+        declared = header_line.strip() if header_line.lower().startswith("sep=") else ""
+        if declared:
+            header_line = handle.readline()
     if not header_line.strip():
         raise ConfigError(f"schedule {path.name}: empty file")
     counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d])
+    delimiter = declared[4:5] or max(counts, key=lambda d: counts[d])
     reader = csv.reader([header_line], delimiter=delimiter)
     header = tuple(cell.strip() for cell in next(reader))
     while header and not header[-1]:
@@ -208,7 +214,7 @@ def open_schedule(path: Path) -> Schedule:
         (index, name) for index, (name, key) in enumerate(zip(header, columns, strict=True))
         if key is None and name
     )  # fmt: skip
-    return Schedule(path, delimiter, header, columns, extra_columns)
+    return Schedule(path, delimiter, header, columns, extra_columns, 1 if declared else 0)
 
 
 def read_schedule(path: Path) -> list[Row]:

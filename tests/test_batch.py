@@ -553,3 +553,24 @@ def test_every_row_of_an_mrn_given_to_two_people_is_refused() -> None:
         "mrn: MRN shared with row 2 under another name or date of birth; check both rows",
         "mrn: MRN shared with row 2 under another name or date of birth; check both rows",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sep=;\nMRN;Family Name;GIVEN_NAME;Dob;procedure;Levels;Surgery At;language;Ward;;\n"
+        "0042;A;B;1960-01-01;nucleoplasty;L4-L5;2026-12-03 08:00;en;W1;;\n",
+        "mrn\tfamily name\tgiven name\tdob\tprocedure\tlevels\tsurgery_at\tlanguage\tward\n"
+        "0042\tA\tB\t1960-01-01\tnucleoplasty\tL4-L5\t2026-12-03 08:00\ten\tW1\n",
+    ],
+)
+def test_headers_delimiters_and_extra_columns(tmp_path: Path, text: str) -> None:
+    from docgen.batch import read_schedule
+
+    schedule = tmp_path / "s.csv"
+    schedule.write_text(text, encoding="utf-8")
+    (row,) = read_schedule(schedule)
+    assert row.number == 2
+    assert row.record["mrn"] == "0042" and row.record["family_name"] == "A"
+    assert row.record["given_name"] == "B" and row.record["surgery_at"] == "2026-12-03 08:00"
+    assert list(row.extras.values()) == ["W1"] and not row.extra_cells
