@@ -783,22 +783,27 @@ def _render(
     try:
         if progress:
             progress(0, total, 0)
-        while not exhausted or pool.busy:
-            worker = pool.idle() if not exhausted else None
-            while worker is not None and not exhausted:
+        waiting: tuple[int, tuple[Any, ...]] | None = None  # a row for the next free worker
+        while True:
+            if waiting is None and not exhausted:
                 planned_item = next(planned, None)
                 if planned_item is None:
                     exhausted = True
-                    break
-                item, task = planned_item
-                if task is None:
-                    record(item)
+                else:
+                    item, task = planned_item
+                    if task is None:
+                        record(item)  # rejected or unchanged: no worker needed
+                        continue
+                    pending[item["row"]] = item
+                    waiting = (item["row"], task)
+            if waiting is not None:
+                worker = pool.idle()  # workers start only when a row needs one
+                if worker is not None:
+                    pool.submit(worker, *waiting)
+                    waiting = None
                     continue
-                pending[item["row"]] = item
-                pool.submit(worker, item["row"], task)
-                worker = pool.idle()
             if not pool.busy:
-                continue
+                break  # nothing waiting, nothing running, nothing left to plan
             for done in pool.results():
                 result.peak_worker_rss_kib = max(
                     result.peak_worker_rss_kib, done.pop("rss_kib", 0)
