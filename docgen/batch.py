@@ -657,7 +657,8 @@ def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError
     if request is not None:
         return {
             "row": row.number, "mrn": request.mrn, "procedure": request.procedure.id,
-            "language": request.language, "surgery_at": request.surgery_at.isoformat(" "),
+            "language": request.language,
+            "surgery_at": request.surgery_at.strftime("%Y-%m-%d %H:%M"),
             "extras": row.extras, "problems": [(p.field or "", p.message) for p in problems],
         }  # fmt: skip
     mrn = padded_mrn(row.record.get("mrn", ""), site)

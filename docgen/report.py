@@ -63,12 +63,18 @@ def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Sch
     for row in rows:
         item = statuses.get(row["row"], {})
         listed.append({**row, "status": item.get("status", "error"), "file": item.get("file", "")})
-    listed.sort(key=lambda r: (
-        r["extras"].get(ward, "") if ward else "", r["surgery_at"] or "9999", r["row"],
-    ))  # fmt: skip
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def group(row: dict[str, Any]) -> tuple[int, str]:
+        # A rejected row's cells are not shown (after a column shift its "ward" may hold a
+        # name): such rows are listed last, in their own group.
+        if row["problems"]:
+            return (1, "")
+        return (0, row["extras"].get(ward, "") if ward else "")
+
+    listed.sort(key=lambda r: (group(r), r["surgery_at"] or "9999", r["row"]))
+    groups: list[tuple[tuple[int, str], list[dict[str, Any]]]] = []
     for row in listed:
-        key = row["extras"].get(ward, "") if ward else ""
+        key = group(row)
         if not groups or groups[-1][0] != key:
             groups.append((key, []))
         groups[-1][1].append(row)
