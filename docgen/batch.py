@@ -643,8 +643,8 @@ class _Run:
             self.save_interval = max(MANIFEST_INTERVAL, 10 * (self.last_saved - now))
 
     def summarise(self, summary: dict[str, Any]) -> None:
-        """Keep a row for the report: all rejected rows and the first rows of the list, up
-        to :data:`REPORT_ROWS`, so that a huge schedule does not fill the memory."""
+        """Keep a row for the report, up to :data:`REPORT_ROWS` rows, so that a huge
+        schedule does not fill the memory (manifest and rejects.csv list every row)."""
         if len(self.report_rows) < REPORT_ROWS:
             self.report_rows.append(summary)
         else:

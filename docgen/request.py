@@ -148,6 +148,8 @@ def _mrn(value: str, site: Site) -> str:
             "looks like a spreadsheet number (ends in .0); format the MRN column as text",
             field="mrn",
         )
+    if _LOOSE_ISO_DATE_RE.match(value) or _LOCAL_DATE_RE.match(value):
+        raise DocgenError("looks like a date, not an MRN; are the columns shifted?", field="mrn")
     if not _MRN_RE.match(value):
         raise DocgenError("use 1 to 32 letters, digits or hyphens", field="mrn")
     if site.mrn_digits and value.isdigit() and len(value) < site.mrn_digits:

@@ -350,7 +350,11 @@ def test_column_shift_conflicts_and_duplicates_name_no_patient(tmp_path: Path) -
         + "0001111,Othername,Bea,1951-02-02,nucleoplasty,L3-L4,,2026-12-03 10:00,en,preop\n"
         + good + good
         # a cell lost at the start: every value one column to the left
-        + "Hiddenname,Secretgiven,1971-02-03,nucleoplasty,L4-L5,,2026-12-03 11:00,en,preop\n",
+        + "Hiddenname,Secretgiven,1971-02-03,nucleoplasty,L4-L5,,2026-12-03 11:00,en,preop\n"
+        # and two cells lost: the birth date lands in the MRN column
+        + "1972-05-06,nucleoplasty,L4-L5,,2026-12-03 12:00,en,preop\n"
+        # a cell too many at the start: every value one column to the right
+        + ",0003333,Rightshift,Cy,1973-06-07,nucleoplasty,L4-L5,,2026-12-03 13:00,en,preop\n",
         encoding="utf-8",
     )
     out = tmp_path / "out"
@@ -364,9 +368,10 @@ def test_column_shift_conflicts_and_duplicates_name_no_patient(tmp_path: Path) -
     ]
     assert lines[3].startswith("row 6: mrn: use 1 to 32 letters") is False
     assert lines[3].startswith("row 6: ")
-    assert result.stdout.strip() == "1 packets written, 4 rows rejected"
+    assert result.stdout.strip() == "1 packets written, 6 rows rejected"
+    assert lines[4].startswith("row 7: mrn: looks like a date, not an MRN; are the columns")
     secrets = ("Hiddenname", "Secretgiven", "1971-02-03", "1971", "Firstname", "Othername",
-               "1950-01-01", "1951-02-02")  # fmt: skip
+               "1950-01-01", "1951-02-02", "1972", "Rightshift", "1973")  # fmt: skip
     report = (out / "report.html").read_text(encoding="utf-8")
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     for secret in secrets:
@@ -376,7 +381,8 @@ def test_column_shift_conflicts_and_duplicates_name_no_patient(tmp_path: Path) -
     assert rejects.stat().st_mode & 0o777 == 0o600
     rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
     assert rows[0] == [*header.strip().split(","), "error"]
-    assert [row[0] for row in rows[1:]] == ["0001111", "0001111", "0002222", "Hiddenname"]
+    assert [row[0] for row in rows[1:]] == ["0001111", "0001111", "0002222", "Hiddenname",
+                                            "1972-05-06", ""]  # fmt: skip
     assert rows[3][-1] == "row: exact duplicate of row 4; printed once, for row 4"
 
 
