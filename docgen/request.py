@@ -56,7 +56,7 @@ _LOCAL_DATE_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # 26/11/202
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 # Damage a spreadsheet does to a column it took for numbers.
 _SERIAL_DATE_RE = re.compile(r"^\d{5}(\.\d+)?$")  # days since 1899-12-30
-_SCIENTIFIC_RE = re.compile(r"^\d+(\.\d+)?[eE][+]?\d+$")  # 1.23457E+11
+_SCIENTIFIC_RE = re.compile(r"^\d+(\.\d+)?[eE]\+\d+$")  # 1.23457E+11 (not 12E45: an MRN)
 _NUMBER_WITH_DECIMALS_RE = re.compile(r"^\d+\.0+$")  # 123456.0
 # A value is echoed only when it has its field's own shape, never when it could be a name.
 _LANGUAGE_SHAPE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2})?$")
