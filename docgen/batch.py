@@ -704,7 +704,8 @@ def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
         earlier = previous.get(row.number)
         if _is_current(earlier, fingerprint, run.out_dir):
             assert earlier is not None
-            yield {**earlier, "skipped": True}, None
+            kept = {key: value for key, value in earlier.items() if key != "print_first_page"}
+            yield {**kept, "skipped": True}, None  # its place in a print file is new each run
             continue
         name = output_name(row.number, request)
         task = (row.number, row.record, str(run.out_dir), name, options, run.mode)
