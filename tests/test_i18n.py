@@ -63,7 +63,7 @@ def run(*args: str) -> Any:
 def packet_args(site: Path, out: Path, **changes: str) -> list[str]:
     record = {**BASE_RECORD, **changes}
     options = [f"--{key.replace('_', '-')}={value}" for key, value in record.items()]
-    return ["packet", "-o", str(out), "--site", str(site), *options]
+    return ["packet", "-o", str(out), "--force", "--site", str(site), *options]
 
 
 def test_every_printed_string_goes_through_gettext(fake_site: tuple[Path, Path],
