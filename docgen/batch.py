@@ -34,6 +34,7 @@ import re
 import resource
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -67,7 +68,8 @@ SUPERSEDED = "superseded"
 RENDER_TIME_LIMIT = 60  # seconds for one packet; a pathological row must not hang the batch
 KILL_GRACE = 5  # seconds past the limit before the parent kills a worker that ignores it
 TASKS_PER_WORKER = 40  # WeasyPrint's memory grows over many renders: recycle workers
-MANIFEST_INTERVAL = 1.0  # seconds between manifest saves during a run
+MANIFEST_INTERVAL = 1.0  # seconds between manifest saves during a run (at least)
+REPORT_ROWS = 5000  # rows listed in report.html; manifest.json and rejects.csv hold them all
 ROW_OPTION_COLUMNS = ("docs", "copies", "large_print")  # per-row render options
 _PACKET_NAME_RE = re.compile(r"^row\d{4,}-.+\.pdf$")
 
@@ -120,6 +122,7 @@ class Schedule:
     header: tuple[str, ...]  # the cells of row 1 as written
     columns: tuple[str | None, ...]  # per cell: the field or option it holds, or None
     extra_columns: tuple[tuple[int, str], ...]  # (cell index, name) of unknown columns
+    preamble: int = 0  # lines before the header (Excel's "sep=;")
 
     def _reader(self, handle: TextIO) -> Iterator[list[str]]:
         reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
@@ -134,7 +137,8 @@ class Schedule:
         """(spreadsheet row, cells) of every line after the header, blank lines included."""
         with _open_text(self.path) as handle:
             lines = self._reader(handle)
-            next(lines, None)
+            for _ in range(self.preamble + 1):
+                next(lines, None)
             yield from enumerate(lines, start=2)
 
     def rows(self) -> Iterator[Row]:
@@ -176,10 +180,14 @@ def open_schedule(path: Path) -> Schedule:
             pass
         handle.seek(0)
         header_line = handle.readline()
+        # Excel's "sep=;" line names the delimiter; Excel does not show it as a row.
+        declared = header_line.strip() if header_line.lower().startswith("sep=") else ""
+        if declared:
+            header_line = handle.readline()
     if not header_line.strip():
         raise ConfigError(f"schedule {path.name}: empty file")
     counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d])
+    delimiter = declared[4:5] or max(counts, key=lambda d: counts[d])
     reader = csv.reader([header_line], delimiter=delimiter)
     header = tuple(cell.strip() for cell in next(reader))
     while header and not header[-1]:
@@ -206,7 +214,7 @@ def open_schedule(path: Path) -> Schedule:
         (index, name) for index, (name, key) in enumerate(zip(header, columns, strict=True))
         if key is None and name
     )  # fmt: skip
-    return Schedule(path, delimiter, header, columns, extra_columns)
+    return Schedule(path, delimiter, header, columns, extra_columns, 1 if declared else 0)
 
 
 def read_schedule(path: Path) -> list[Row]:
@@ -221,30 +229,47 @@ def read_schedule(path: Path) -> list[Row]:
 class _Conflicts:
     """One MRN must mean one person; an exact duplicate row is never printed twice.
 
-    Holds only row numbers and hashes, so a long schedule costs little memory.
+    Holds only row numbers and short hashes, so a long schedule costs little memory.
     """
 
-    person_of_mrn: dict[str, tuple[int, str]] = field(default_factory=dict)
-    first_with_content: dict[str, int] = field(default_factory=dict)
-    problems: dict[int, DocgenError] = field(default_factory=dict)
+    first_person: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    # Only for MRNs given to more than one person: each person's first row.
+    people: dict[str, dict[bytes, int]] = field(default_factory=dict)
+    first_with_content: dict[bytes, int] = field(default_factory=dict)
+    duplicates: dict[int, int] = field(default_factory=dict)  # row -> the row it repeats
 
-    def scan(self, rows: Iterator[Row], site: Site) -> None:
+    def scan(self, rows: Iterator[Row], site: Site) -> int:
+        """Find the conflicts; returns the number of rows."""
+        count = 0
         for row in rows:
+            count += 1
             content = json.dumps([sorted(row.record.items()), sorted(row.options.items())])
-            digest = hashlib.sha256(content.encode()).hexdigest()
+            digest = hashlib.sha256(content.encode()).digest()[:16]  # compact: many rows
             first = self.first_with_content.setdefault(digest, row.number)
             if first != row.number:
-                self.problems[row.number] = DocgenError(
-                    f"exact duplicate of row {first}; printed once, for row {first}", field="row"
-                )
+                self.duplicates[row.number] = first
                 continue
             mrn, person = identity_key(row.record, site)
             if not mrn:
                 continue
-            owner = self.person_of_mrn.setdefault(mrn, (row.number, person))
+            owner = self.first_person.setdefault(mrn, (row.number, person))
             if owner[1] != person:
-                self.problems[row.number] = _shared_mrn(owner[0])
-                self.problems.setdefault(owner[0], _shared_mrn(row.number))
+                people = self.people.setdefault(mrn, {owner[1]: owner[0]})
+                people.setdefault(person, row.number)
+        return count
+
+    def problem(self, row: Row, site: Site) -> DocgenError | None:
+        if row.number in self.duplicates:
+            first = self.duplicates[row.number]
+            return DocgenError(
+                f"exact duplicate of row {first}; printed once, for row {first}", field="row"
+            )
+        mrn, person = identity_key(row.record, site)
+        people = self.people.get(mrn)
+        if not people:
+            return None
+        other = min(first for someone, first in people.items() if someone != person)
+        return _shared_mrn(other)
 
 
 def _shared_mrn(other_row: int) -> DocgenError:
@@ -458,9 +483,14 @@ class _Pool:
         return self._start() if len(self.workers) < self.size else None
 
     def submit(self, worker: _Worker, row: int, task: tuple[Any, ...]) -> None:
+        try:
+            worker.connection.send(task)
+        except OSError:  # it died while idle (out of memory between rows): use a new one
+            self._retire(worker, kill=True)
+            worker = self._start()
+            worker.connection.send(task)
         worker.row = row
         worker.deadline = time.monotonic() + RENDER_TIME_LIMIT + KILL_GRACE
-        worker.connection.send(task)
 
     @property
     def busy(self) -> bool:
@@ -526,24 +556,41 @@ def _is_current(item: dict[str, Any] | None, fingerprint: str, out_dir: Path) ->
     return path.is_file() and sha256_file(path) == item.get("sha256")
 
 
+@contextmanager
+def open_atomic(path: Path, mode: int) -> Iterator[TextIO]:
+    """Write a large text file piece by piece, then rename it into place (as write_atomic),
+    so that neither the whole text nor a partial file ever exists."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_manifest(
     out_dir: Path, items: list[dict[str, Any]], superseded: list[str] | None = None,
     mode: int = 0o600,
 ) -> None:  # fmt: skip
-    ordered = sorted(items, key=lambda item: item["row"])
-    data: dict[str, Any] = {"items": ordered}
-    if superseded:
-        data["superseded"] = [f"{SUPERSEDED}/{name}" for name in superseded]
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    _write(out_dir / MANIFEST, text.encode("utf-8"), mode)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Atomic write in the parent; a refused write ends the run with one line (exit 2)."""
+    """``{"items": [...], "superseded": [...]}``, written item by item (a list may be long)."""
     try:
-        write_atomic(path, data, mode=mode)
+        with open_atomic(out_dir / MANIFEST, mode) as out:
+            out.write('{\n  "items": [')
+            for index, item in enumerate(sorted(items, key=lambda item: item["row"])):
+                out.write("," if index else "")
+                out.write("\n    " + json.dumps(item, ensure_ascii=False))
+            out.write("\n  ]")
+            if superseded:
+                moved = [f"{SUPERSEDED}/{name}" for name in superseded]
+                out.write(',\n  "superseded": ' + json.dumps(moved, ensure_ascii=False))
+            out.write("\n}\n")
     except OSError as error:
-        raise _unwritable(path.parent, error.strerror) from None
+        raise _unwritable(out_dir, error.strerror) from None
 
 
 def _unwritable(folder: Path, reason: str | None) -> ConfigError:
@@ -582,15 +629,27 @@ class _Run:
     mode: int
     result: BatchResult
     report_rows: list[dict[str, Any]] = field(default_factory=list)
+    report_rows_left_out: int = 0
     last_saved: float = 0.0
+    save_interval: float = MANIFEST_INTERVAL
 
     def save(self, force: bool = False) -> None:
         # Saved as the run goes, so a killed run's re-run knows what is already done; not
-        # after every packet, which would cost O(rows²) on a long list.
+        # after every packet, which would cost O(rows²) on a long list: the pause between
+        # saves grows with the time a save takes, so saving stays a small share of the run.
         now = time.monotonic()
-        if force or now - self.last_saved >= MANIFEST_INTERVAL:
+        if force or now - self.last_saved >= self.save_interval:
             write_manifest(self.out_dir, self.result.items, self.result.superseded, self.mode)
-            self.last_saved = now
+            self.last_saved = time.monotonic()
+            self.save_interval = max(MANIFEST_INTERVAL, 10 * (self.last_saved - now))
+
+    def summarise(self, summary: dict[str, Any]) -> None:
+        """Keep a row for the report, up to :data:`REPORT_ROWS` rows, so that a huge
+        schedule does not fill the memory (manifest and rejects.csv list every row)."""
+        if len(self.report_rows) < REPORT_ROWS:
+            self.report_rows.append(summary)
+        else:
+            self.report_rows_left_out += 1
 
 
 def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError],
@@ -599,7 +658,8 @@ def _summary(row: Row, request: PacketRequest | None, problems: list[DocgenError
     if request is not None:
         return {
             "row": row.number, "mrn": request.mrn, "procedure": request.procedure.id,
-            "language": request.language, "surgery_at": request.surgery_at.isoformat(" "),
+            "language": request.language,
+            "surgery_at": request.surgery_at.strftime("%Y-%m-%d %H:%M"),
             "extras": row.extras, "problems": [(p.field or "", p.message) for p in problems],
         }  # fmt: skip
     mrn = padded_mrn(row.record.get("mrn", ""), site)
@@ -630,20 +690,23 @@ def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
             options = row_options(row, run.options)
         except InvalidRecord as errors:
             problems.extend(errors.problems)
-        if row.number in conflicts.problems:
-            problems.append(conflicts.problems[row.number])
+        conflict = conflicts.problem(row, run.site)
+        if conflict is not None:
+            problems.append(conflict)
         if problems:
-            run.report_rows.append(_summary(row, None, problems, run.site))
-            message = "; ".join(str(problem) for problem in problems)
+            run.summarise(_summary(row, None, problems, run.site))
+            # Interned: a broken column gives every row the same message.
+            message = sys.intern("; ".join(str(problem) for problem in problems))
             yield {"row": row.number, "status": "error", "error": message}, None
             continue
         assert request is not None
-        run.report_rows.append(_summary(row, request, [], run.site))
+        run.summarise(_summary(row, request, [], run.site))
         fingerprint = input_fingerprint(request, run.site, options)
         earlier = previous.get(row.number)
         if _is_current(earlier, fingerprint, run.out_dir):
             assert earlier is not None
-            yield {**earlier, "skipped": True}, None
+            kept = {key: value for key, value in earlier.items() if key != "print_first_page"}
+            yield {**kept, "skipped": True}, None  # its place in a print file is new each run
             continue
         name = output_name(row.number, request)
         task = (row.number, row.record, str(run.out_dir), name, options, run.mode)
@@ -668,8 +731,7 @@ def run_batch(
     site = load_site(site_path)
     opened = open_schedule(schedule)
     conflicts = _Conflicts()
-    conflicts.scan(opened.rows(), site)
-    total = sum(1 for _ in opened.rows())
+    total = conflicts.scan(opened.rows(), site)
     mode = site.file_mode
     with _locked(out_dir, site.private_files):
         for stale in out_dir.glob(".tmp-*"):  # left by a run that was killed mid-write
@@ -690,7 +752,7 @@ def run_batch(
         from docgen.report import write_rejects, write_report
 
         try:
-            write_report(out_dir, run.report_rows, result, opened, mode)
+            write_report(out_dir, run.report_rows, result, opened, mode, run.report_rows_left_out)
             write_rejects(out_dir, opened, result)
         except OSError as error:
             raise _unwritable(out_dir, error.strerror) from None
@@ -724,22 +786,27 @@ def _render(
     try:
         if progress:
             progress(0, total, 0)
-        while not exhausted or pool.busy:
-            worker = pool.idle() if not exhausted else None
-            while worker is not None and not exhausted:
+        waiting: tuple[int, tuple[Any, ...]] | None = None  # a row for the next free worker
+        while True:
+            if waiting is None and not exhausted:
                 planned_item = next(planned, None)
                 if planned_item is None:
                     exhausted = True
-                    break
-                item, task = planned_item
-                if task is None:
-                    record(item)
+                else:
+                    item, task = planned_item
+                    if task is None:
+                        record(item)  # rejected or unchanged: no worker needed
+                        continue
+                    pending[item["row"]] = item
+                    waiting = (item["row"], task)
+            if waiting is not None:
+                worker = pool.idle()  # workers start only when a row needs one
+                if worker is not None:
+                    pool.submit(worker, *waiting)
+                    waiting = None
                     continue
-                pending[item["row"]] = item
-                pool.submit(worker, item["row"], task)
-                worker = pool.idle()
             if not pool.busy:
-                continue
+                break  # nothing waiting, nothing running, nothing left to plan
             for done in pool.results():
                 result.peak_worker_rss_kib = max(
                     result.peak_worker_rss_kib, done.pop("rss_kib", 0)

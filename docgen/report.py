@@ -53,7 +53,8 @@ def _ward_column(extra_names: Iterable[str]) -> str | None:
     return next((name for name in extra_names if name.strip().lower() == "ward"), None)
 
 
-def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Schedule) -> str:
+def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Schedule,
+                  left_out: int = 0) -> str:  # fmt: skip
     statuses = {item["row"]: item for item in result.items}
     extra_names = [name for _, name in schedule.extra_columns]
     ward = _ward_column(extra_names)
@@ -62,12 +63,18 @@ def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Sch
     for row in rows:
         item = statuses.get(row["row"], {})
         listed.append({**row, "status": item.get("status", "error"), "file": item.get("file", "")})
-    listed.sort(key=lambda r: (
-        r["extras"].get(ward, "") if ward else "", r["surgery_at"] or "9999", r["row"],
-    ))  # fmt: skip
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def group(row: dict[str, Any]) -> tuple[int, str]:
+        # A rejected row's cells are not shown (after a column shift its "ward" may hold a
+        # name): such rows are listed last, in their own group.
+        if row["problems"]:
+            return (1, "")
+        return (0, row["extras"].get(ward, "") if ward else "")
+
+    listed.sort(key=lambda r: (group(r), r["surgery_at"] or "9999", r["row"]))
+    groups: list[tuple[tuple[int, str], list[dict[str, Any]]]] = []
     for row in listed:
-        key = row["extras"].get(ward, "") if ward else ""
+        key = group(row)
         if not groups or groups[-1][0] != key:
             groups.append((key, []))
         groups[-1][1].append(row)
@@ -75,7 +82,7 @@ def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Sch
         schedule=schedule.path.name,
         generated=_generated(),
         totals={
-            "rows": len(rows),
+            "rows": len(rows) + left_out,
             "written": result.written,
             "unchanged": result.skipped,
             "rejected": result.rejected,
@@ -87,12 +94,14 @@ def render_report(rows: list[dict[str, Any]], result: BatchResult, schedule: Sch
         extra_names=[name for name in extra_names if name != ward],
         superseded=result.superseded,
         notes=result.notes,
+        left_out=left_out,
     )
 
 
 def write_report(out_dir: Path, rows: list[dict[str, Any]], result: BatchResult,
-                 schedule: Schedule, mode: int) -> None:  # fmt: skip
-    write_atomic(out_dir / REPORT, render_report(rows, result, schedule).encode("utf-8"), mode)
+                 schedule: Schedule, mode: int, left_out: int = 0) -> None:  # fmt: skip
+    html = render_report(rows, result, schedule, left_out)
+    write_atomic(out_dir / REPORT, html.encode("utf-8"), mode)
 
 
 def write_rejects(out_dir: Path, schedule: Schedule, result: BatchResult) -> None:
@@ -102,15 +111,17 @@ def write_rejects(out_dir: Path, schedule: Schedule, result: BatchResult) -> Non
     if not errors:
         path.unlink(missing_ok=True)  # an earlier run's rejects are fixed now
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=schedule.delimiter, lineterminator="\r\n")
-    writer.writerow([*schedule.header, "error"])
-    width = len(schedule.header)
-    for number, cells in schedule.cells():
-        if number in errors:
-            writer.writerow([*(cells + [""] * width)[:width], errors[number]])
-    # With a BOM, as spreadsheets write "CSV UTF-8": it opens with the right characters.
-    write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"), mode=REJECTS_MODE)
+    from docgen.batch import open_atomic
+
+    with open_atomic(path, REJECTS_MODE) as out:
+        # With a BOM, as spreadsheets write "CSV UTF-8": it opens with the right characters.
+        out.write("\ufeff")
+        writer = csv.writer(out, delimiter=schedule.delimiter, lineterminator="\r\n")
+        writer.writerow([*schedule.header, "error"])
+        width = len(schedule.header)
+        for number, cells in schedule.cells():
+            if number in errors:
+                writer.writerow([*(cells + [""] * width)[:width], errors[number]])
 
 
 def cover_sheet(missing: list[int], items: list[dict[str, Any]]) -> bytes:

@@ -59,7 +59,7 @@ _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _OFFSET_RE = re.compile(r"^(.*?)(Z|[+-]\d{2}:\d{2})?$")  # 08:30+01:00 -> 08:30, +01:00
 # Damage a spreadsheet does to a column it took for numbers.
 _SERIAL_DATE_RE = re.compile(r"^\d{5}(\.\d+)?$")  # days since 1899-12-30
-_SCIENTIFIC_RE = re.compile(r"^\d+(\.\d+)?[eE][+]?\d+$")  # 1.23457E+11
+_SCIENTIFIC_RE = re.compile(r"^\d+(\.\d+)?[eE]\+\d+$")  # 1.23457E+11 (not 12E45: an MRN)
 _NUMBER_WITH_DECIMALS_RE = re.compile(r"^\d+\.0+$")  # 123456.0
 # A value is echoed only when it has its field's own shape, never when it could be a name.
 _LANGUAGE_SHAPE_RE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2})?$")
@@ -166,6 +166,8 @@ def _mrn(value: str, site: Site) -> str:
             "looks like a spreadsheet number (ends in .0); format the MRN column as text",
             field="mrn",
         )
+    if _LOOSE_ISO_DATE_RE.match(value) or _LOCAL_DATE_RE.match(value):
+        raise DocgenError("looks like a date, not an MRN; are the columns shifted?", field="mrn")
     if not _MRN_RE.match(value):
         raise DocgenError("use 1 to 32 letters, digits or hyphens", field="mrn")
     if site.mrn_digits and value.isdigit() and len(value) < site.mrn_digits:
@@ -455,7 +457,7 @@ def padded_mrn(value: str, site: Site) -> str:
     return value
 
 
-def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
+def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, bytes]:
     """(MRN, person) as a schedule compares rows: one MRN must mean one person.
 
     The person part is a hash of the names (case and spacing folded) and the birth date
@@ -471,7 +473,7 @@ def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, str]:
     with suppress(DocgenError):
         dob = _normalise_date(dob, site, "")
     person = "\x1f".join((folded("family_name"), folded("given_name"), dob))
-    return mrn, hashlib.sha256(person.encode()).hexdigest()
+    return mrn, hashlib.sha256(person.encode()).digest()[:16]
 
 
 def example_record(today: date) -> dict[str, str]:

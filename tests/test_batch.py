@@ -350,7 +350,11 @@ def test_column_shift_conflicts_and_duplicates_name_no_patient(tmp_path: Path) -
         + "0001111,Othername,Bea,1951-02-02,nucleoplasty,L3-L4,,2026-12-03 10:00,en,preop\n"
         + good + good
         # a cell lost at the start: every value one column to the left
-        + "Hiddenname,Secretgiven,1971-02-03,nucleoplasty,L4-L5,,2026-12-03 11:00,en,preop\n",
+        + "Hiddenname,Secretgiven,1971-02-03,nucleoplasty,L4-L5,,2026-12-03 11:00,en,preop\n"
+        # and two cells lost: the birth date lands in the MRN column
+        + "1972-05-06,nucleoplasty,L4-L5,,2026-12-03 12:00,en,preop\n"
+        # a cell too many at the start: every value one column to the right
+        + ",0003333,Rightshift,Cy,1973-06-07,nucleoplasty,L4-L5,,2026-12-03 13:00,en,preop\n",
         encoding="utf-8",
     )
     out = tmp_path / "out"
@@ -364,9 +368,10 @@ def test_column_shift_conflicts_and_duplicates_name_no_patient(tmp_path: Path) -
     ]
     assert lines[3].startswith("row 6: mrn: use 1 to 32 letters") is False
     assert lines[3].startswith("row 6: ")
-    assert result.stdout.strip() == "1 packets written, 4 rows rejected"
+    assert result.stdout.strip() == "1 packets written, 6 rows rejected"
+    assert lines[4].startswith("row 7: mrn: looks like a date, not an MRN; are the columns")
     secrets = ("Hiddenname", "Secretgiven", "1971-02-03", "1971", "Firstname", "Othername",
-               "1950-01-01", "1951-02-02")  # fmt: skip
+               "1950-01-01", "1951-02-02", "1972", "Rightshift", "1973")  # fmt: skip
     report = (out / "report.html").read_text(encoding="utf-8")
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     for secret in secrets:
@@ -376,7 +381,8 @@ def test_column_shift_conflicts_and_duplicates_name_no_patient(tmp_path: Path) -
     assert rejects.stat().st_mode & 0o777 == 0o600
     rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
     assert rows[0] == [*header.strip().split(","), "error"]
-    assert [row[0] for row in rows[1:]] == ["0001111", "0001111", "0002222", "Hiddenname"]
+    assert [row[0] for row in rows[1:]] == ["0001111", "0001111", "0002222", "Hiddenname",
+                                            "1972-05-06", ""]  # fmt: skip
     assert rows[3][-1] == "row: exact duplicate of row 4; printed once, for row 4"
 
 
@@ -511,3 +517,66 @@ def test_superseded_packets_cover_sheet_strict_and_permissions(tmp_path: Path) -
         "print-file: not written (--strict): 1 rows are missing: 4"
     )
     assert not (out / "print-file.pdf").exists()
+
+
+def test_a_worker_that_died_while_idle_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docgen import batch
+    from docgen.options import RenderOptions
+
+    _fake_render(monkeypatch)
+    pool = batch._Pool(1, None, str(tmp_path))
+    worker = pool.idle()
+    assert worker is not None
+    worker.process.kill()  # the out-of-memory killer, between two rows
+    worker.process.join()
+    task = (2, schedule_rows(1)[0], str(tmp_path), "x.pdf", RenderOptions(), 0o600)
+    pool.submit(worker, 2, task)
+    items: list[dict[str, Any]] = []
+    while pool.busy:
+        items += pool.results()
+    pool.close()
+    assert [(item["row"], item["status"]) for item in items] == [(2, "ok")]
+    assert (tmp_path / "x.pdf").read_bytes() == b"%PDF-1.4\n"
+
+
+def test_every_row_of_an_mrn_given_to_two_people_is_refused() -> None:
+    from docgen import batch
+    from docgen.site import load_site
+
+    site = load_site()
+    people = [("Ann", "1950-01-01"), ("ann ", "1950-1-1"), ("Bea", "1951-02-02"), ("Ann", "")]
+    rows = [batch.Row(number, {"mrn": "77", "family_name": "Same", "given_name": given,
+                               "dob": dob, "levels": f"L{number - 1}-L{number}"})
+            for number, (given, dob) in enumerate(people, start=2)]  # fmt: skip
+    conflicts = batch._Conflicts()
+    assert conflicts.scan(iter(rows), site) == 4
+    found = [str(conflicts.problem(row, site)) for row in rows]
+    assert found == [
+        "mrn: MRN shared with row 4 under another name or date of birth; check both rows",
+        "mrn: MRN shared with row 4 under another name or date of birth; check both rows",
+        "mrn: MRN shared with row 2 under another name or date of birth; check both rows",
+        "mrn: MRN shared with row 2 under another name or date of birth; check both rows",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sep=;\nMRN;Family Name;GIVEN_NAME;Dob;procedure;Levels;Surgery At;language;Ward;;\n"
+        "0042;A;B;1960-01-01;nucleoplasty;L4-L5;2026-12-03 08:00;en;W1;;\n",
+        "mrn\tfamily name\tgiven name\tdob\tprocedure\tlevels\tsurgery_at\tlanguage\tward\n"
+        "0042\tA\tB\t1960-01-01\tnucleoplasty\tL4-L5\t2026-12-03 08:00\ten\tW1\n",
+    ],
+)
+def test_headers_delimiters_and_extra_columns(tmp_path: Path, text: str) -> None:
+    from docgen.batch import read_schedule
+
+    schedule = tmp_path / "s.csv"
+    schedule.write_text(text, encoding="utf-8")
+    (row,) = read_schedule(schedule)
+    assert row.number == 2
+    assert row.record["mrn"] == "0042" and row.record["family_name"] == "A"
+    assert row.record["given_name"] == "B" and row.record["surgery_at"] == "2026-12-03 08:00"
+    assert list(row.extras.values()) == ["W1"] and not row.extra_cells

@@ -63,7 +63,7 @@ def run(*args: str) -> Any:
 def packet_args(site: Path, out: Path, **changes: str) -> list[str]:
     record = {**BASE_RECORD, **changes}
     options = [f"--{key.replace('_', '-')}={value}" for key, value in record.items()]
-    return ["packet", "-o", str(out), "--site", str(site), *options]
+    return ["packet", "-o", str(out), "--force", "--site", str(site), *options]
 
 
 def test_every_printed_string_goes_through_gettext(fake_site: tuple[Path, Path],
@@ -214,7 +214,9 @@ def test_a_language_without_a_catalog_here_is_refused(fake_site: tuple[Path, Pat
     for language in ("tr", "pt"):
         result = run(*packet_args(site, out, language=language))
         assert result.exit_code == 1
-        assert result.output == f'error: language: "{language}" is not one of: en, de, es\n'
+        assert result.output == (
+            f'error: language (--language): "{language}" is not one of: en, de, es\n'
+        )
     assert not out.exists()
 
 

@@ -62,6 +62,7 @@ def check(catalog: Any, site: Any, **changes: Any) -> str:
         ({"interpreter": "maybe"}, "interpreter: write yes or no"),
         ({"mrn": "1.23457E+11"}, "mrn: MRN in scientific notation"),
         ({"mrn": "123456.0"}, "mrn: looks like a spreadsheet number (ends in .0)"),
+        ({"mrn": "1971-02-03"}, "mrn: looks like a date, not an MRN; are the columns shifted?"),
         ({"levels": "L45"}, 'levels: "L45" is not a spinal level; did you mean L4-L5?'),
         ({"levels": "L4L5"}, 'levels: "L4L5" is not a spinal level; did you mean L4-L5?'),
         ({"levels": "L5-L4"}, 'levels: "L5-L4" is not a spinal level; write the upper level first: '

@@ -253,6 +253,7 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
             "side": "required" if p.side_required else "optional",
             "anaesthesia": p.anaesthesia.value,
             "revision": p.revision,
+            "aliases": list(p.aliases),
         }
         for p in load_catalog(site.resources.procedures)
     ]
@@ -264,6 +265,8 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
             f"{row['id']:<25} {', '.join(row['regions']):<27} max levels {row['max_levels']}"
             f"  side {row['side']:<8}  {row['name']}"
         )
+        if row["aliases"]:
+            click.echo(f"{'':<25} also written: {', '.join(row['aliases'])}")
 
 
 @cli.command()
