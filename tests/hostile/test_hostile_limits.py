@@ -70,7 +70,7 @@ def test_a_runaway_render_is_stopped() -> None:
     with pytest.raises(RenderError, match=r"longer than 0\.3 seconds"), time_limit(0.3, "packet"):
         while True:  # Python code, like WeasyPrint's layout loop
             sum(range(1000))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60  # CPU seconds: longer on a busy machine
 
 
 def test_an_outer_limit_that_ends_sooner_stays_in_charge() -> None:
@@ -88,7 +88,7 @@ def test_a_limit_leaves_no_alarm_behind() -> None:
 
     with time_limit(5, "packet"):
         pass
-    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    assert signal.getitimer(signal.ITIMER_PROF)[0] == 0
 
 
 # --- Names in every language (Hypothesis) ----------------------------------------------------
