@@ -264,6 +264,13 @@ def _placeholders(text: str) -> list[str]:
     return sorted(p for p in _PLACEHOLDER.findall(text) if p != "%%")
 
 
+def _formatted(message: Message) -> bool:
+    """Whether the printed text goes through %-formatting (procedure texts do not)."""
+    return "python-format" in message.flags or any(
+        str(file).endswith(".html") for file, _line in message.locations
+    )
+
+
 def _formatting_problems(message: Message, text: str) -> list[str]:
     """What in a translation would break the packet when it is formatted and printed.
 
@@ -272,10 +279,7 @@ def _formatting_problems(message: Message, text: str) -> list[str]:
     A line or paragraph separator would split a printed line where the source has none.
     """
     reasons = []
-    formatted = "python-format" in message.flags or any(
-        str(file).endswith(".html") for file, _line in message.locations
-    )
-    if formatted and "%" in _PLACEHOLDER.sub("", text):
+    if _formatted(message) and "%" in _PLACEHOLDER.sub("", text):
         reasons.append("a lone % breaks formatting; write %% for a percent sign")
     if "\u2028" in text or "\u2029" in text:
         reasons.append("line or paragraph separator (U+2028/U+2029)")
@@ -366,7 +370,7 @@ def check_catalog(
             problems.append(Problem(name, line, _short(msgid), "untranslated"))
             continue
         for text in strings:
-            if _placeholders(text) != _placeholders(msgid):
+            if _formatted(message) and _placeholders(text) != _placeholders(msgid):
                 problems.append(Problem(name, line, _short(msgid),
                                         "placeholders differ from the source"))  # fmt: skip
             if sorted(_TAG.findall(text)) != sorted(_TAG.findall(msgid)) or (

@@ -58,7 +58,7 @@ def _timestamp() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# A packet renders in a few seconds; anything near this limit is a hostile or broken input.
+# CPU seconds. A packet needs one to three; anything near this is a hostile or broken input.
 RENDER_TIME_LIMIT = 60.0
 
 
@@ -69,7 +69,7 @@ def render_packet(
     seconds: float | None = RENDER_TIME_LIMIT,
     translations: gettext.NullTranslations | None = None,
 ) -> Packet:
-    """Render the requested documents for one patient into one PDF, within ``seconds``.
+    """Render the requested documents for one patient into one PDF, in ``seconds`` of CPU.
 
     The limit holds where :func:`docgen.pdf.time_limit` can enforce it (the main thread);
     None turns it off. ``translations`` is for the translator's draft preview only

@@ -58,22 +58,25 @@ def _warnings_fail() -> Iterator[_Capture]:
 
 
 class _Expired(BaseException):
-    """Raised by the alarm; a BaseException because WeasyPrint catches Exception in places."""
+    """Raised by the timer; a BaseException because WeasyPrint catches Exception in places."""
 
 
 @contextmanager
 def time_limit(seconds: float | None, what: str) -> Iterator[None]:
-    """Stop the block with a RenderError after ``seconds`` (None or 0: no limit).
+    """Stop the block with a RenderError once it has used ``seconds`` of CPU time.
 
-    Uses SIGALRM, so it works in the main thread of a POSIX process (``docgen packet``, a
-    batch worker process) and does nothing elsewhere: a web server's worker threads must
-    run renders in a child process they can stop. It interrupts Python code (WeasyPrint's
-    layout and drawing, Jinja2, pikepdf calls between pages) between two bytecodes; one long
-    call into C (Pango shaping one huge paragraph, zlib) finishes before the alarm is seen.
-    An enclosing limit that ends sooner is left in charge and restored afterwards.
+    CPU time (ITIMER_PROF / SIGPROF), not wall-clock time: a runaway render spins the
+    CPU and is stopped, while an ordinary render on a busy machine, waiting for its turn,
+    is not. A signal timer works in the main thread of a POSIX process (``docgen packet``,
+    a batch worker process) and this does nothing elsewhere: a web server's worker threads
+    must run renders in a child process they can stop. It interrupts Python code
+    (WeasyPrint's layout and drawing, Jinja2, pikepdf calls between pages) between two
+    bytecodes; one long call into C (Pango shaping one huge paragraph, zlib) finishes
+    before the signal is handled. An enclosing limit that ends sooner stays in charge and
+    is restored afterwards.
     """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    outer_left = signal.getitimer(signal.ITIMER_REAL)[0] if usable else 0.0
+    outer_left = signal.getitimer(signal.ITIMER_PROF)[0] if usable else 0.0
     if not seconds or not usable or (outer_left and outer_left <= seconds):
         yield
         return
@@ -81,9 +84,9 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
     def expire(_signum: int, _frame: object) -> None:
         raise _Expired
 
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.process_time()
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     except _Expired:
@@ -91,11 +94,11 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
             f"{what}: rendering took longer than {seconds:g} seconds and was stopped"
         ) from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
         if outer_left:  # give the enclosing limit back what is left of it
-            left = outer_left - (time.monotonic() - started)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+            left = outer_left - (time.process_time() - started)
+            signal.setitimer(signal.ITIMER_PROF, max(left, 0.001))
 
 
 @cache

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pypdfium2
 
 MM = 72 / 25.4
+HEADER = 32 * MM  # the running header sits in the top page margin (docgen.css @page)
 
 
 @dataclass(frozen=True)

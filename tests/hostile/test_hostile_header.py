@@ -21,7 +21,7 @@ from docgen.request import validate_record
 from docgen.site import Site
 from docgen.stamp import CODE_SIDE, CODE_SIZE, CODE_TOP
 from tests.conftest import record
-from tests.hostile.pdfwords import MM, Page, overlaps, read_pages, span
+from tests.hostile.pdfwords import HEADER, MM, Page, overlaps, read_pages, span
 
 WIDE_LATIN = "W"
 WIDE_ARABIC = "ضص"  # among the widest letters of Noto Naskh Arabic
@@ -47,7 +47,7 @@ def assert_identity_on_every_page(pdf: bytes, family: str, given: str, mrn: str,
     dob = Formatter(language).long_date(DOB)
     right_to_left = language == "ar"
     for number, page in enumerate(read_pages(pdf), start=1):
-        header_bottom = page.height - 34 * MM
+        header_bottom = page.height - HEADER
         for value in (family, given, mrn, dob):
             found = page.find(value)
             assert found, f"page {number}: {value[:12]!r}... not printed"
@@ -87,7 +87,7 @@ def name_order(page: Page, family: str, given: str) -> tuple[float, float, float
     """x centres of the family name, the comma between the names, and the given name."""
     family_glyphs = span(page.find(family)[0])
     given_glyphs = span(page.find(given)[0])
-    header = page.height - 34 * MM
+    header = page.height - HEADER
     commas = [g for g in page.glyphs if g.char in ",،" and g.bottom > header
               and min(family_glyphs[0], given_glyphs[0]) < g.centre_x
               < max(family_glyphs[2], given_glyphs[2])]  # fmt: skip
