@@ -88,10 +88,11 @@ class Formatter:
     """Dates, times and lists as a reader of ``language`` expects them."""
 
     language: str
+    locale_override: str | None = None  # the site's `locale` (e.g. en_US), staff language only
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(BABEL_LOCALES[self.language])
+        return Locale.parse(self.locale_override or BABEL_LOCALES[self.language])
 
     @property
     def direction(self) -> str:

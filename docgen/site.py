@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
+
 from docgen.errors import ConfigError
 from docgen.i18n import BABEL_LOCALES
 from docgen.resources import Resources
@@ -229,6 +231,20 @@ def _logo(data: dict[str, Any], base: Path, where: str) -> str | None:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+def _locale(data: dict[str, Any], staff_language: str, where: str) -> str | None:
+    """A Babel locale of the staff language, e.g. en_US for an English site in the US."""
+    if "locale" not in data:
+        return None
+    value = _text(data, "locale", where)
+    try:
+        parsed = Locale.parse(value)
+    except (ValueError, UnknownLocaleError):
+        raise ConfigError(f"{where}: locale {value!r} is not a known locale") from None
+    if parsed.language != staff_language:
+        raise ConfigError(f"{where}: locale must be a locale of staff_language ({staff_language})")
+    return str(parsed)
+
+
 def _ambiguous_time(data: dict[str, Any], where: str) -> str | None:
     value = data.get("ambiguous_time")
     if value is not None and value not in ("earlier", "later"):
@@ -284,7 +300,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
             templates=_folder(data, "templates_dir", base, bundled.templates, where),
             locales=_folder(data, "locales_dir", base, bundled.locales, where),
         ),
-        locale=_text(data, "locale", where) if "locale" in data else None,
+        locale=_locale(data, staff_language, where),
         date_order=date_order,
         mrn_digits=mrn_digits,
         mrn_pad=_flag(data, "mrn_pad", True, where),

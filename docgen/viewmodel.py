@@ -224,7 +224,10 @@ def build_views(
     approved = check_approval(request.procedure, request.language, site)
     translations: gettext.NullTranslations = load_translations(site.resources, request.language)
     _ = translations.gettext
-    fmt = Formatter(request.language)
+    # The site's locale (e.g. en_US) sets dates and the clock for its own staff language.
+    fmt = Formatter(
+        request.language, site.locale if request.language == site.staff_language else None
+    )
     procedure = request.procedure
     procedure_view = ProcedureView(
         id=procedure.id,
