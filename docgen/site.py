@@ -31,6 +31,7 @@ _KEYS = {
     "locale", "date_order", "mrn_digits", "mrn_pad", "fasting_food_hours",
     "fasting_fluid_hours", "emergency_number", "require_approval", "approvals", "notes", "web",
     "ambiguous_time",  # issue 12: which of a repeated hour (clocks going back) is meant
+    "fasting_local",  # issue 12: true: local-anaesthetic-only patients fast as well
 }  # fmt: skip
 _WEB_KEYS = {
     "users_file", "trusted_header", "allowed_hosts", "idle_minutes", "retention_hours",
@@ -111,6 +112,7 @@ class Site:
     web: WebSettings = field(default_factory=WebSettings)
     strings: tuple[tuple[str, LocalText], ...] = ()  # name, department by language
     ambiguous_time: str | None = None  # "earlier" / "later"; None: refuse a repeated hour
+    fasting_local: bool = False  # local anaesthetic only: fasting not required unless true
 
     def note(self, document: str, language: str) -> str | None:
         return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
@@ -315,6 +317,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         web=_web(data, base, where),
         strings=tuple(strings.items()),
         ambiguous_time=_ambiguous_time(data, where),
+        fasting_local=_flag(data, "fasting_local", False, where),
     )
 
 

@@ -195,6 +195,7 @@ def _schedule(
         site.arrival_lead_minutes,
         site.fasting_food_hours,
         site.fasting_fluid_hours,
+        site.fasting_local,
     )
     food, fluid = timing.last_food_at, timing.last_fluid_at
     same_day = timing.arrival_at.date() == timing.surgery_at.date()

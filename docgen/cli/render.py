@@ -236,13 +236,14 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
 def demo(out_dir: Path, site_path: Path | None) -> None:
     """Render sample packets for fictional patients, to see the product at once."""
     from docgen.catalog import load_catalog
-    from docgen.demo import DEMO_RECORDS, demo_file_name
+    from docgen.demo import demo_file_name, demo_records
     from docgen.packet import render_packet, write_atomic
     from docgen.request import validate_record
+    from docgen.timing import site_today
 
     site = load_site_option(site_path)
     catalog = load_catalog(site.resources.procedures)
-    for index, record in enumerate(DEMO_RECORDS, start=1):
+    for index, record in enumerate(demo_records(site_today(site.timezone)), start=1):
         request = validate_record(record, catalog, site)
         result = render_packet(request, site)
         path = out_dir / demo_file_name(index, request)
