@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import pages_text, record
 
 from docgen.catalog import Catalog
 from docgen.cli import cli
@@ -20,6 +19,7 @@ from docgen.options import RenderOptions
 from docgen.packet import render_packet
 from docgen.request import validate_record
 from docgen.site import Site, parse_site
+from tests.conftest import pages_text, record
 
 GENERAL = {"procedure": "discectomy", "side": "left"}
 PREOP = RenderOptions(documents=("preop",))
