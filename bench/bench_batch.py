@@ -38,6 +38,8 @@ def write_schedule(path: Path, rows: int) -> None:
 
 
 def main() -> None:
+    # The schedule's fixed date must lie ahead of "today" (past dates are refused).
+    os.environ.setdefault("DOCGEN_TODAY", "2026-11-30")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)

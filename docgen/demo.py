@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from docgen.request import PacketRequest
+
+DEMO_FIRST_DAY = date(2026, 12, 2)  # the first surgery day of DEMO_RECORDS
 
 DEMO_RECORDS: tuple[dict[str, str], ...] = (
     {
@@ -41,6 +45,21 @@ DEMO_RECORDS: tuple[dict[str, str], ...] = (
         "language": "ar",
     },
 )  # fmt: skip
+
+
+def demo_records(today: date) -> tuple[dict[str, str], ...]:
+    """The sample list, moved by whole weeks so that it starts at least a week after today.
+
+    Surgery dates in the past are refused, so a fixed sample list would stop working; whole
+    weeks keep each patient's weekday and time.
+    """
+    late_by = (today + timedelta(days=7) - DEMO_FIRST_DAY).days
+    shift = timedelta(weeks=-(-late_by // 7)) if late_by > 0 else timedelta(0)
+    return tuple(
+        {**record, "surgery_at": (datetime.fromisoformat(record["surgery_at"]) + shift)
+         .isoformat(timespec="minutes")}
+        for record in DEMO_RECORDS
+    )  # fmt: skip
 
 
 def demo_file_name(index: int, request: PacketRequest) -> str:

@@ -191,10 +191,13 @@ class Formatter:
     """Dates, times and lists as a reader of ``language`` expects them."""
 
     language: str
+    locale_override: str | None = None  # the site's `locale` (e.g. en_US), staff language only
 
     @property
     def locale(self) -> Locale:
-        return babel_locale(self.language)
+        return Locale.parse(self.locale_override) if self.locale_override else babel_locale(
+            self.language
+        )
 
     @property
     def direction(self) -> str:

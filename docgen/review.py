@@ -1,126 +1,130 @@
-"""The bilingual review sheet: every message side by side, for a second translator to sign.
+"""``docgen review``: every text of one procedure, for the clinical lead who signs it off.
 
-``docgen i18n review LANG -o review.pdf|.html`` lists English | translation | where it
-prints (file:line and the translator comment), marks what is missing or fuzzy, and ends
-with a sign-off block. It prints no patient data.
+The review lists, for every region the procedure allows, every catalog text in the chosen
+language (as a patient would read it), the printed name for each side, the sources, the
+revision and the content fingerprint that the packets will carry, English reading grades,
+and a sign-off page with the ``[[approvals]]`` entry to add to the site file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import date
 
-import jinja2
+from docgen.approval import approval_problem
+from docgen.catalog import SECTIONS, Procedure
+from docgen.html import environment
+from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
+from docgen.levels import Region
+from docgen.readability import Grades, grades
+from docgen.request import Side
+from docgen.site import Site
+from docgen.timing import site_today
+from docgen.viewmodel import REGION_NAMES, SIDE_NAMES, content_fingerprint
 
-from docgen.i18n import babel_locale
-from docgen.messages import (
-    PLACEHOLDER,
-    check_catalog,
-    extract_messages,
-    message_keys,
-    po_path,
-    read_catalog,
-)
-from docgen.resources import Resources
+# Section headings for the reviewer (staff-facing, English like the rest of the review).
+SECTION_TITLES = {
+    "description": "Description", "indications": "Why it is offered",
+    "contraindications": "When it may not be right", "how": "How it is done",
+    "position": "Position", "duration": "Duration", "stay": "Stay",
+    "benefits": "Benefits", "success": "Likelihood of success",
+    "risks_common": "Risks: common", "risks_rare": "Risks: rare",
+    "risks_serious": "Risks: rare but serious", "alternatives": "Alternatives",
+    "additional_procedures": "Extra steps that may be needed", "preop": "Before the procedure",
+    "activity": "Activity", "wound_care": "Wound care", "pain": "Pain",
+    "warning_signs": "Warning signs (call the unit)",
+    "emergency_signs": "Warning signs (emergency, extra)", "follow_up": "Follow-up",
+    "return_work": "Return to work", "return_driving": "Driving", "return_travel": "Travel",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class ReviewRow:
-    number: int
-    source: str
-    translation: str
-    where: str  # "templates/documents/consent.html:74"
-    comment: str  # the translator comment: where it prints, constraints
-    status: str  # "", "fuzzy", "untranslated", or a check's reason
+class RegionReview:
+    region: str  # e.g. "lumbar"
+    region_printed: str  # as the packet prints it
+    name_printed: str
+    sections: tuple[tuple[str, tuple[str, ...]], ...]  # (title, texts in the language)
+    grades: Grades | None  # English only
 
 
-_PAGE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Translation review: {{ name }}</title>
-<style>
-@font-face { font-family: "Noto Sans"; src: url("../fonts/NotoSans-Regular.ttf"); }
-@font-face { font-family: "Noto Sans"; font-weight: bold; src: url("../fonts/NotoSans-Bold.ttf"); }
-@font-face { font-family: "Noto Naskh Arabic"; src: url("../fonts/NotoNaskhArabic-Regular.ttf"); }
-@page { size: A4 landscape; margin: 12mm;
-        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
-body { font-family: "Noto Sans", "Noto Naskh Arabic"; font-size: 8.5pt; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 0.5pt solid #888; padding: 1.5mm; vertical-align: top; text-align: start; }
-thead { display: table-header-group; }
-tr { break-inside: avoid; }
-td.where { font-size: 7pt; color: #333; width: 22%; }
-td.status { color: #b00000; font-weight: bold; }
-.signoff { break-inside: avoid; margin-top: 8mm; }
-.line { border-bottom: 0.5pt solid #000; height: 9mm; margin-bottom: 2mm; }
-</style></head><body>
-<h1>Translation review: {{ name }} ({{ code }})</h1>
-<p>{{ rows | length }} messages; {{ open }} not ready (marked in red). Generated {{ generated }}
-from {{ path }}. Check each translation against the English: meaning, numbers, negations,
-and that it reads naturally for a patient.</p>
-<table><thead><tr><th>#</th><th>English</th><th>{{ name }}</th><th>Where it prints</th></tr>
-</thead><tbody>
-{% for row in rows %}<tr><td>{{ row.number }}</td><td>{{ row.source }}</td>
-<td dir="{{ direction }}" lang="{{ code }}"{% if row.status %} class="status"{% endif %}>
-{% if row.status %}[{{ row.status }}] {% endif %}{{ row.translation }}</td>
-<td class="where">{{ row.where }}{% if row.comment %}<br>{{ row.comment }}{% endif %}</td></tr>
-{% endfor %}</tbody></table>
-<section class="signoff"><h2>Sign-off</h2>
-<p>I have compared every message above with the English and confirm that the {{ name }}
-translation is accurate and suitable for patients.</p>
-<p>Reviewer name</p><div class="line"></div><p>Signature</p><div class="line"></div>
-<p>Date</p><div class="line"></div></section>
-</body></html>
-""")
+@dataclass(frozen=True)
+class ReviewView:
+    procedure_id: str
+    name: str
+    revision: str
+    language: str
+    direction: str
+    site_name: str
+    sources: tuple[str, ...]
+    fingerprint: str
+    anaesthesia: str
+    side_rule: str
+    sides: tuple[tuple[str, str], ...]  # (value, printed words)
+    regions: tuple[RegionReview, ...]
+    approval_status: str
+    approvals: tuple[str, ...]
+    printed_on: str
 
 
-def review_rows(resources: Resources, language: str) -> list[ReviewRow]:
-    path = po_path(resources, language)
-    catalog = read_catalog(path)
-    expected = extract_messages(resources)
-    problems = {p.line: p.reason for p in check_catalog(path, message_keys(expected))}
-    rows: list[ReviewRow] = []
-    for message in expected:
-        if not message.id:
-            continue
-        source = message.id if isinstance(message.id, str) else " / ".join(message.id)
-        found = catalog.get(message.id, context=message.context)
-        strings = "" if found is None else found.string
-        translation = strings if isinstance(strings, str) else " / ".join(strings or ())
-        if found is None or not translation:
-            status = "untranslated"
-        else:
-            status = problems.get(found.lineno or -1, "")
-        context = f"[{message.context}] " if message.context else ""
-        rows.append(ReviewRow(
-            number=len(rows) + 1, source=context + source, translation=translation,
-            where=", ".join(f"{file}:{line}" for file, line in message.locations),
-            comment=" ".join(message.auto_comments), status=status,
+def build_review(procedure: Procedure, language: str, site: Site) -> ReviewView:
+    _ = load_translations(site.resources, language).gettext
+    fmt = Formatter(language)
+    regions = []
+    for region in procedure.regions:
+        texts = {section: procedure.texts(section, region) for section in SECTIONS}
+        english = [text for section in SECTIONS for text in texts[section]]
+        regions.append(RegionReview(
+            region=region.value,
+            region_printed=_(REGION_NAMES[Region(region)]),
+            name_printed=_(procedure.name_for(region)),
+            sections=tuple(
+                (SECTION_TITLES[section], tuple(_(text) for text in texts[section]))
+                for section in SECTIONS if texts[section]
+            ),
+            grades=grades(english) if language == SOURCE_LANGUAGE else None,
         ))  # fmt: skip
-    return rows
+    problem = approval_problem(procedure, language, site)
+    return ReviewView(
+        procedure_id=procedure.id,
+        name=procedure.name,
+        revision=procedure.revision,
+        language=language,
+        direction=fmt.direction,
+        site_name=site.name,
+        sources=procedure.sources,
+        fingerprint=content_fingerprint(site.resources, procedure.fingerprint, language),
+        anaesthesia=_(procedure.anaesthesia_text),
+        side_rule="required" if procedure.side_required else "optional",
+        sides=tuple((side.value, _(SIDE_NAMES[side])) for side in Side),
+        regions=tuple(regions),
+        approval_status="approved" if problem is None else f"not approved: {problem.message}",
+        approvals=tuple(
+            f"revision {a.revision}, languages {', '.join(a.languages)}: {a.approved_by}, "
+            f"{a.approved_on.isoformat()}"
+            for a in site.approvals if a.procedure == procedure.id
+        ),
+        printed_on=_printed_on(site),
+    )
 
 
-def _isolate_placeholders(text: str) -> str:
-    """Keep "%(date)s" readable inside right-to-left text (left-to-right isolates)."""
-    return PLACEHOLDER.sub(lambda match: f"\u2066{match[0]}\u2069", text)
+def _printed_on(site: Site) -> str:
+    today: date = site_today(site.timezone)
+    return today.isoformat()
 
 
-def review_html(resources: Resources, language: str) -> str:
-    locale = babel_locale(language)
-    rows = review_rows(resources, language)
-    if locale.character_order == "right-to-left":
-        rows = [replace(row, translation=_isolate_placeholders(row.translation)) for row in rows]
-    name = locale.get_display_name("en") or language
-    return _PAGE.render(
-        name=name, code=language, rows=rows, open=sum(1 for row in rows if row.status),
-        direction="rtl" if locale.character_order == "right-to-left" else "ltr",
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        path=po_path(resources, language).relative_to(resources.locales.parent),
-    )  # fmt: skip
+def render_review(procedure: Procedure, language: str, site: Site) -> bytes:
+    """The review as one PDF, through the same HTML and PDF stages as the packets."""
+    from docgen.pdf import render_document, write_pdf
 
-
-def review_pdf(resources: Resources, language: str) -> bytes:
-    from docgen.pdf import render_document
-
-    document = render_document(review_html(resources, language), resources.templates, "review")
-    pdf = document.write_pdf()
-    assert isinstance(pdf, bytes)
-    return pdf
+    view = build_review(procedure, language, site)
+    html = environment(site.resources, language).get_template("review.html").render(review=view)
+    document = render_document(html, site.resources.templates, "review")
+    return write_pdf(
+        [document],
+        title=f"Clinical review: {procedure.name} (revision {procedure.revision}, {language})",
+        language=language,
+        author=site.name,
+        subject=f"{procedure.id} revision {procedure.revision}",
+        keywords=[f"fingerprint:{view.fingerprint}", procedure.id],
+        created=f"{view.printed_on}T00:00:00Z",
+    )

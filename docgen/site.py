@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
+
 from docgen.errors import ConfigError
 from docgen.resources import Resources
 
@@ -32,6 +34,7 @@ _KEYS = {
     "fasting_fluid_hours", "emergency_number", "require_approval", "approvals", "notes", "web",
     "private_files",  # true: packets 0600 whatever the umask (default: follow the umask)
     "ambiguous_time",  # issue 12: which of a repeated hour (clocks going back) is meant
+    "fasting_local",  # issue 12: true: local-anaesthetic-only patients fast as well
 }  # fmt: skip
 _WEB_KEYS = {
     "users_file", "trusted_header", "allowed_hosts", "idle_minutes", "retention_hours",
@@ -117,6 +120,7 @@ class Site:
     private_files: bool = False  # force 0600 files and 0700 folders whatever the umask
     warnings: tuple[str, ...] = ()  # e.g. a site procedure file older than the bundled one
     ambiguous_time: str | None = None  # "earlier" / "later"; None: refuse a repeated hour
+    fasting_local: bool = False  # local anaesthetic only: fasting not required unless true
 
     def note(self, document: str, language: str) -> str | None:
         return dict(self.notes)[document].get(language) if document in dict(self.notes) else None
@@ -373,6 +377,20 @@ def _outdated_procedures(own: Path, bundled: Path, where: str) -> list[str]:
     return warnings
 
 
+def _locale(data: dict[str, Any], staff_language: str, where: str) -> str | None:
+    """A Babel locale of the staff language, e.g. en_US for an English site in the US."""
+    if "locale" not in data:
+        return None
+    value = _text(data, "locale", where)
+    try:
+        parsed = Locale.parse(value)
+    except (ValueError, UnknownLocaleError):
+        raise ConfigError(f"{where}: locale {value!r} is not a known locale") from None
+    if parsed.language != staff_language:
+        raise ConfigError(f"{where}: locale must be a locale of staff_language ({staff_language})")
+    return str(parsed)
+
+
 def _ambiguous_time(data: dict[str, Any], where: str) -> str | None:
     value = data.get("ambiguous_time")
     if value is not None and value not in ("earlier", "later"):
@@ -434,7 +452,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
                 locales=_folder(data, "locales_dir", base, bundled.locales, where),
             )
         ),
-        locale=_text(data, "locale", where) if "locale" in data else None,
+        locale=_locale(data, staff_language, where),
         date_order=date_order,
         mrn_digits=mrn_digits,
         mrn_pad=_flag(data, "mrn_pad", True, where),
@@ -451,6 +469,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         private_files=_flag(data, "private_files", False, where),
         warnings=tuple(warnings),
         ambiguous_time=_ambiguous_time(data, where),
+        fasting_local=_flag(data, "fasting_local", False, where),
     )
 
 

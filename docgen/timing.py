@@ -69,9 +69,11 @@ def preop_timing(
     arrival_lead_minutes: int,
     fasting_food_hours: float = 6,
     fasting_fluid_hours: float = 2,
+    fasting_local: bool = False,
 ) -> PreopTiming:
+    """``fasting_local``: the site asks patients under local anaesthetic only to fast too."""
     last_food = last_fluid = None
-    if anaesthesia.needs_fasting:
+    if anaesthesia.needs_fasting or fasting_local:
         # Whichever is earlier: the hours before surgery, or the source's own rule.
         limit = source_rule_limit(surgery_at)
         last_food = _earliest(

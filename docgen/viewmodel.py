@@ -208,6 +208,7 @@ def _schedule(
         site.arrival_lead_minutes,
         site.fasting_food_hours,
         site.fasting_fluid_hours,
+        site.fasting_local,
     )
     food, fluid = timing.last_food_at, timing.last_fluid_at
     same_day = timing.arrival_at.date() == timing.surgery_at.date()
@@ -245,7 +246,10 @@ def build_views(
     if translations is None:
         translations = load_translations(site.resources, request.language)
     _ = translations.gettext
-    fmt = Formatter(request.language)
+    # The site's locale (e.g. en_US) sets dates and the clock for its own staff language.
+    fmt = Formatter(
+        request.language, site.locale if request.language == site.staff_language else None
+    )
     procedure = request.procedure
     procedure_view = ProcedureView(
         id=procedure.id,

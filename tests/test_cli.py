@@ -69,7 +69,9 @@ def test_options_override_the_file(patient_file: Path, tmp_path: Path) -> None:
         "2026-12-02 14:00",
     )
     assert result.exit_code == 0, result.output
-    assert "after 09:00" in " ".join(pages_text(out.read_bytes()))
+    assert "Last drink: Wednesday, 2 December 2026 at 09:00" in " ".join(
+        pages_text(out.read_bytes())
+    )
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,8 @@ def test_english_reads_at_grade_7_or_below(render: Any, procedure: str, level: s
     header = {"Riverside Demo Hospital", "Spine Day-Surgery Unit", "Consent form",
               "Pre-operative checklist", "Discharge information", "Pre-operative", "checklist",
               "Discharge", "information", "Spine Day-Surgery Unit Consent form",
-              "Spine Day-Surgery Unit Discharge information"}  # fmt: skip
+              "Spine Day-Surgery Unit Discharge information",
+              "NOT APPROVED FOR CLINICAL USE AT Riverside Demo Hospital"}  # fmt: skip
     for info in rendered.packet.documents:
         units = body_units(rendered.packet.pdf, info.first_page, info.pages, header)
         text = reading_text(units)

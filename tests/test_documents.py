@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from docgen.catalog import load_catalog
-from docgen.levels import all_levels
+from docgen.levels import Region, all_levels
 
 # One packet per procedure and region it allows, at a level of that region.
 CASES = [
@@ -45,20 +45,24 @@ def test_every_page_is_labelled(render: Any, procedure: str, region: str, level:
 @pytest.mark.parametrize(("procedure", "region", "level"), CASES)
 def test_consent_has_every_element(render: Any, procedure: str, region: str, level: str) -> None:
     text = render(**fields(procedure, level)).document_text("consent")
-    name = load_catalog().get(procedure).name
+    name = load_catalog().get(procedure).name_for(Region(region))
     label = level.replace("-", "–")
     for expected in [
         name, label, f"{region} spine", "Anaesthesia", "Practitioner",
-        "About the procedure", "Why it is offered", "How it is done", "Your position",
-        "How long it takes and how long you stay", "Expected benefits", "Likelihood of success",
-        "Risks", "Common", "Rare but serious", "Alternatives", "No treatment",
-        "Extra procedures that may become necessary",
-        "Other suitably qualified practitioners",
-        "I agree to the procedure described on this form",
-        "Procedures I do not want carried out without further discussion",
+        "About the procedure", "Why it is offered", "How it is done", "How you lie",
+        "How long it takes and how long you stay", "How it can help", "How likely it is to work",
+        "Risks", "Common", "Rare but serious", "Other choices", "No treatment",
+        "Extra steps that may be needed",
+        "Other trained staff may also take part",
+        "I agree to have this procedure:",
+        "I have had the chance to talk about the anaesthetic",
+        "Things I do not want done without talking about them first",
         "Patient or legal representative", "Relationship to the patient",
-        "Practitioner obtaining consent", "Role", "Witness",
-        "Confirmation of consent on the day of the procedure",
+        "Clinician taking consent", "Role", "Witness",
+        "Consent checked again on the day",
+        "A copy of this form was given to the patient",
+        "The patient was given a leaflet about the procedure",
+        "Call the unit on 01632 960 100",
     ]:  # fmt: skip
         assert expected in text, expected
     assert "Side left" in text if procedure != "nucleoplasty" else "not applicable" in text
@@ -189,18 +193,18 @@ def test_discharge_into_a_responsible_adult(render: Any) -> None:
 # Key facts from the seed documents, as the patient reads them in the printed packet.
 SEED_FACTS = [
     ({"procedure": "percutaneous-discectomy", "side": "left"}, "consent",
-     ["one single disc level", "discography", "CT scanner or live X-ray", "stay awake",
+     ["one single disc", "discography", "CT scanner or live X-ray", "stay awake",
       "face down"]),
     ({"procedure": "percutaneous-discectomy", "side": "left"}, "discharge",
      ["Rest in bed for the first day", "within one to six weeks"]),
     ({"procedure": "endoscopic-discectomy", "side": "right"}, "consent",
      ["about 4 mm", "about an hour", "face down", "Local anaesthetic with conscious sedation"]),
     ({"procedure": "discectomy", "side": "left"}, "consent",
-     ["General anaesthetic", "stitches (sutures) or staples", "face down"]),
+     ["General anaesthetic", "stitches or staples", "face down"]),
     ({"procedure": "discectomy", "side": "left", "levels": "C5-C6"}, "consent",
      ["front of the neck", "face up", "spacer"]),
     ({}, "consent", ["20 to 30 minutes", "Local anaesthetic with light sedation"]),
-    ({}, "discharge", ["two months after the treatment", "fever"]),
+    ({}, "discharge", ["2 months after the procedure", "fever"]),
 ]  # fmt: skip
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import pages_text, record
 
 from docgen.catalog import Catalog
 from docgen.cli import cli
@@ -20,6 +19,7 @@ from docgen.options import RenderOptions
 from docgen.packet import render_packet
 from docgen.request import validate_record
 from docgen.site import Site, parse_site
+from tests.conftest import pages_text, record
 
 GENERAL = {"procedure": "discectomy", "side": "left"}
 PREOP = RenderOptions(documents=("preop",))
@@ -118,6 +118,14 @@ def test_local_only_procedure_has_no_fasting_times(site: Site, catalog: Catalog)
                       surgery_at="2026-12-02T08:30")  # fmt: skip
     assert "You do not need to fast" in text
     assert "Last food" not in text and "Last drink" not in text
+
+
+def test_site_may_ask_local_only_patients_to_fast(site: Site, catalog: Catalog) -> None:
+    fasting = _site_with(site, fasting_local=True)
+    text = preop_text(fasting, catalog, procedure="percutaneous-discectomy", side="right",
+                      surgery_at="2026-12-02T14:00")  # fmt: skip
+    assert "Last food: Wednesday, 2 December 2026 at 08:00." in text
+    assert "You do not need to fast" not in text
 
 
 def test_repeated_hour_needs_an_offset_or_a_site_rule(

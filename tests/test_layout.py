@@ -70,10 +70,9 @@ def test_consent_in_marked_copies(render: Any) -> None:
 SIGNATURE_BLOCKS = [
     ("Patient or legal representative", ["Signature", "Name", "Relationship to the patient",
                                          "Date", "Time"]),
-    ("Practitioner obtaining consent", ["Signature", "Name", "Role", "Date", "Time"]),
-    ("Witness", ["Signature", "Name", "Date"]),
-    ("Confirmation of consent on the day of the procedure",
-     ["Signature", "Name", "Role", "Date", "Time"]),
+    ("Clinician taking consent", ["Signature", "Name", "Role", "Date", "Time"]),
+    ("Witness", ["Signature", "Name", "Date", "Time"]),
+    ("Consent checked again on the day", ["Signature", "Name", "Role", "Date", "Time"]),
 ]  # fmt: skip
 
 

@@ -236,6 +236,34 @@ def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOption
 
 
 @cli.command()
+@reports_errors  # outermost: also catches option parsing errors
+@click.argument("procedure_id", metavar="PROCEDURE")
+@click.option("--language", default="en", show_default=True, help="Language of the texts.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The review PDF to write.",
+)
+@site_option
+def review(procedure_id: str, language: str, output: Path, site_path: Path | None) -> None:
+    """Every text of PROCEDURE, per region and side, with a sign-off page (clinical review)."""
+    from docgen.catalog import load_catalog
+    from docgen.packet import write_atomic
+    from docgen.request import LANGUAGES
+    from docgen.review import render_review
+
+    site = load_site_option(site_path)
+    if language not in LANGUAGES:
+        raise DocgenError(f"choose one of: {', '.join(LANGUAGES)}", field="language")
+    procedure = load_catalog(site.resources.procedures).get(procedure_id)
+    write_atomic(output, render_review(procedure, language, site), mode=0o644)
+    click.echo(f"wrote {output} (review of {procedure.id} revision {procedure.revision}, "
+               f"{language})")  # fmt: skip
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
 @site_option
 @reports_errors
@@ -283,13 +311,14 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
 def demo(out_dir: Path, site_path: Path | None) -> None:
     """Render sample packets for fictional patients, to see the product at once."""
     from docgen.catalog import load_catalog
-    from docgen.demo import DEMO_RECORDS, demo_file_name
+    from docgen.demo import demo_file_name, demo_records
     from docgen.packet import render_packet, write_atomic
     from docgen.request import validate_record
+    from docgen.timing import site_today
 
     site = load_site_option(site_path)
     catalog = load_catalog(site.resources.procedures)
-    for index, record in enumerate(DEMO_RECORDS, start=1):
+    for index, record in enumerate(demo_records(site_today(site.timezone)), start=1):
         request = validate_record(record, catalog, site)
         result = render_packet(request, site)
         path = out_dir / demo_file_name(index, request)

@@ -175,7 +175,7 @@ def review(language: str, output: Path, site_path: Path | None) -> None:
     from docgen.errors import DocgenError
     from docgen.messages import require_catalog
     from docgen.packet import write_atomic
-    from docgen.review import review_html, review_pdf
+    from docgen.translation_review import review_html, review_pdf
 
     resources = load_site_option(site_path).resources
     require_catalog(resources, language)
