@@ -230,6 +230,8 @@ _FORBIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f-\x9f]
 PLACEHOLDER = _PLACEHOLDER  # for the review sheet, which keeps placeholders left-to-right
 # A number in a message: "48", "1.5", "7,5". Clinical limits must survive translation.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# A thousands separator ("1,000", "1.000", "1 000"): the number is the same without it.
+_THOUSANDS = re.compile(r"(?<=\d)[,.\u00a0\u202f ](?=\d{3}(?!\d))")
 # Numbers a language writes in words, as a reader expects them: in Arabic "2 weeks" is the
 # dual "أسبوعين" (a digit before a singular noun is wrong) and "1 week" is "أسبوع واحد".
 _NUMBER_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -290,6 +292,7 @@ def _numbers(text: str) -> set[str]:
     """The numbers of a text, any script's digits read as 0-9, decimal comma as point."""
     text = _PLACEHOLDER.sub(" ", text)
     digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+    digits = _THOUSANDS.sub("", digits)
     return {number.replace(",", ".") for number in _NUMBER.findall(digits)}
 
 
