@@ -18,6 +18,10 @@ demo: $(BIN)/docgen
 	$(BIN)/docgen demo -o $(DEMO_DIR)
 
 serve: $(BIN)/docgen
+	@if $(BIN)/docgen users list $(if $(SITE),--site $(SITE)) 2>&1 | grep -q '^no users'; then \
+		echo "No one can sign in yet. Create the first account:"; \
+		echo "    $(BIN)/docgen users add YOURNAME --role admin"; \
+	fi
 	$(BIN)/docgen serve $(if $(SITE),--site $(SITE))
 
 # The browser tests drive Debian's Chromium; install it where we may (root with apt-get).

@@ -327,6 +327,8 @@ def login() -> Any:
     control = _control()
     if request.method == "GET":
         notice = session.pop("notice", None)
+        if notice is None and not control.users.load():
+            notice = "no-users"  # a fresh install: say how to create the first account
         return render_template("auth/login.html", notice=notice, error=None, username="")
     name = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:1024]
