@@ -472,6 +472,16 @@ WIP_NOTE = (
 )
 
 
+def _use_gettext_plural_rule(catalog: Catalog) -> None:
+    """Set the gettext numbering of the plural forms where Babel's own rule differs."""
+    locale = catalog.locale
+    if locale is None:
+        return
+    rule = GETTEXT_PLURAL_FORMS.get(str(locale)) or GETTEXT_PLURAL_FORMS.get(locale.language)
+    if rule:
+        catalog.mime_headers = [("Plural-Forms", rule)]
+
+
 def init_catalog(resources: Resources, language: str) -> Path:
     """Create locales/LANG/LC_MESSAGES/docgen.po from the .pot, marked work in progress."""
     from docgen.i18n import SOURCE_LANGUAGE, babel_locale
@@ -493,9 +503,7 @@ def init_catalog(resources: Resources, language: str) -> Path:
         language_team=f"{locale.get_display_name(locale)}",
     )  # fmt: skip
     catalog.mime_headers = [("Language", language)]
-    rule = GETTEXT_PLURAL_FORMS.get(str(locale)) or GETTEXT_PLURAL_FORMS.get(locale.language)
-    if rule:
-        catalog.mime_headers = [("Plural-Forms", rule)]
+    _use_gettext_plural_rule(catalog)
     for message in template:
         if message.id:
             empty: str | tuple[str, ...] = (
@@ -522,6 +530,7 @@ def update_catalogs(resources: Resources) -> list[str]:
         path = po_path(resources, language)
         catalog = read_catalog(path)
         catalog.update(template, update_header_comment=False)
+        _use_gettext_plural_rule(catalog)  # a merge or a Babel tool may have put Babel's back
         path.write_bytes(serialise(catalog))
         updated.append(language)
     return updated

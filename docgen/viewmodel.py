@@ -191,6 +191,8 @@ def content_fingerprint(resources: Resources, catalog_entry_hash: str, language:
 def moment_text(moment: datetime, fmt: Formatter, _: Callable[[str], str]) -> str:
     """A date and time as one phrase; 00:00 reads as midnight at the end of the day before."""
     if moment.time() == time(0, 0):
+        # TRANSLATORS: a deadline at 00:00, said as the end of the day before (not "0:00 on
+        # the next day"); %(date)s is that earlier day's full date, keep the placeholder
         return _("midnight at the end of %(date)s") % {
             "date": fmt.full_date(moment - timedelta(days=1))
         }

@@ -38,7 +38,7 @@ def test_german_lifting_withdrawal_and_gender_neutral_surgeon(render: Any) -> No
     assert "meine Einwilligung jederzeit vor dem Eingriff widerrufen" in consent
     discectomy = render(language="de", **DISCECTOMY)
     text = " ".join(discectomy.pages)
-    assert "Die Chirurgin oder der Chirurg macht einen kleinen Hautschnitt" in text
+    assert "Die Chirurgin oder der Chirurg macht einen kleinen Schnitt in der Mitte" in text
     assert "Operateur" not in text
 
 
@@ -69,7 +69,7 @@ def test_turkish_arms_lifting_and_name_order(render: Any) -> None:
 @pytest.mark.parametrize(
     ("changes", "agreeing"),
     [
-        (DISCECTOMY, ("بعد نحو أسبوعين", "خلال الأسبوعين الأولين", "ساعة واحدة إلى ساعتين")),
+        (DISCECTOMY, ("بعد نحو أسبوعين", "في أول أسبوعين", "بين ساعة واحدة وساعتين")),
         ({"procedure": "endoscopic-discectomy", "side": "left"},
          ("بعد نحو أسبوع واحد", "نحو أسبوع واحد إلى أسبوعين")),
         ({"procedure": "percutaneous-discectomy", "side": "left"},
