@@ -276,7 +276,13 @@ def _in_site_zone(local: datetime, written: datetime | None, site: Site) -> date
     """
     zone = site.timezone
     earlier, later = (local.replace(fold=fold, tzinfo=zone) for fold in (0, 1))
-    if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+    try:
+        round_trip = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # e.g. 9999-12-31 23:30 in New York is past the end of year 9999
+        raise DocgenError(
+            "lies too far from today to work out in the site's time zone", field="surgery_at"
+        ) from None
+    if round_trip != local:
         raise DocgenError(
             f"this time does not exist in the site's time zone ({zone.key}): the clocks go "
             "forward then; check the time",

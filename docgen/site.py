@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 
 from docgen.errors import ConfigError
+from docgen.i18n import language_codes
 from docgen.resources import Resources
 
 PAPER_SIZES = {"A4": "A4", "LETTER": "letter"}
@@ -419,8 +420,17 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
     bundled = Resources.bundled()
     warnings: list[str] = []
     staff_language = _text(data, "staff_language", where)
-    if staff_language not in LANGUAGES:
-        raise ConfigError(f"{where}: staff_language must be one of: {', '.join(LANGUAGES)}")
+    resources = _with_fonts(
+        Resources(
+            templates=_templates(data, base, bundled.templates, where, warnings),
+            locales=_folder(data, "locales_dir", base, bundled.locales, where),
+        )
+    )
+    known = language_codes(resources)  # English and every catalog under locales/
+    if staff_language not in known:
+        raise ConfigError(
+            f"{where}: staff_language must be a language code: {', '.join(known)}"
+        )
     form_prefix = _text(data, "form_prefix", where)
     if not _FORM_PREFIX_RE.match(form_prefix):
         # It is part of the page code (MRN|form|page): a "|" would break the scan-back.
@@ -446,12 +456,7 @@ def parse_site(data: dict[str, Any], base: Path, where: str) -> Site:
         arrival_lead_minutes=lead,
         form_prefix=form_prefix,
         logo_data_uri=_logo(data, base, where),
-        resources=_with_fonts(
-            Resources(
-                templates=_templates(data, base, bundled.templates, where, warnings),
-                locales=_folder(data, "locales_dir", base, bundled.locales, where),
-            )
-        ),
+        resources=resources,
         locale=_locale(data, staff_language, where),
         date_order=date_order,
         mrn_digits=mrn_digits,

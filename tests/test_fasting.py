@@ -190,7 +190,9 @@ def test_started_abstinence_says_start_now_and_the_cli_warns(
     monkeypatch.setenv("DOCGEN_TODAY", "2026-11-25")
     text = preop_text(site, catalog, surgery_at="2026-12-02T14:00")
     assert "Start now" not in text
-    result = CliRunner().invoke(cli, ["packet", str(patient), "-o", str(tmp_path / "p.pdf")])
+    result = CliRunner().invoke(
+        cli, ["packet", str(patient), "-o", str(tmp_path / "p.pdf"), "--force"]
+    )
     assert result.exit_code == 0 and "warning" not in result.stderr
 
 

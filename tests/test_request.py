@@ -68,7 +68,7 @@ def check(catalog: Any, site: Any, **changes: Any) -> str:
         ({"levels": "L5-L4"}, 'levels: "L5-L4" is not a spinal level; write the upper level first: '
          "L4-L5"),
         ({"levels": "Testname"}, "levels: not a spinal level; write levels such as L4-L5"),
-        ({"language": "Testname"}, "language: is not one of: en, es"),
+        ({"language": "Testname"}, "language: is not one of: en, ar, de, es"),
         ({"sidee": "left"}, "sidee: unknown field"),
     ],
 )
@@ -160,7 +160,7 @@ def test_every_problem_at_once_each_with_what_to_type(catalog: Any, site: Any) -
         "family_name: is required",
         'levels: "L45" is not a spinal level; did you mean L4-L5?',
         "surgery_at: add the time, e.g. 2026-12-02T08:30",
-        'language: "pt" is not one of: en, es, tr, de, fr, ar',
+        'language: "pt" is not one of: en, ar, de, es, fr, tr',
     ]
 
 
