@@ -26,7 +26,7 @@ from docgen.errors import DocgenError
 from docgen.site import load_site
 from docgen.users import UserStore, token_hash
 from docgen.web.auth import access_configured
-from tests.conftest import BASE_RECORD
+from tests.conftest import BASE_RECORD, pages_text
 
 PASSWORD = "correct horse battery"
 
@@ -379,7 +379,11 @@ def test_audit_row_per_packet_and_batch_without_names(app: Flask) -> None:
                                                               ("alice", "0004567", "es")]
     assert packets[0].sha256 == hashlib.sha256(response.data).hexdigest()
     assert packets[1].sha256 == hashlib.sha256(api.data).hexdigest()
-    assert packets[0].forms == "DEMO-DISCH-NUC rev. 1.1"  # the discharge sheet only
+    # the discharge sheet only, with the form number and revision printed in its footer
+    text = " ".join(pages_text(response.data))
+    [(form_id, revision)] = set(re.findall(r"Form (\S+) · revision ([\d.]+)", text))
+    assert form_id == "DEMO-DISCH-NUC"
+    assert packets[0].forms == f"{form_id} rev. {revision}"
     assert re.fullmatch(r"[\w-]+ rev\. [\d.]+(, [\w-]+ rev\. [\d.]+){2}", packets[1].forms)
     batches = audit_rows(Path(app.instance_path), "batch")
     assert [(e.user, e.action, e.detail) for e in batches] == [

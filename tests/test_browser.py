@@ -112,7 +112,7 @@ def test_a_nurse_fills_the_form_and_gets_the_packet(page: Any, base_url: str) ->
     )
     pages = pages_text(body)
     assert all("Testperson, Robin" in text for text in pages)
-    assert "L5–S1" in pages[0] and "left side" in pages[0]
+    assert "Spinal level(s) L5–S1, lumbar spine" in pages[0] and "Side left" in pages[0]
     assert any("No alcohol and no smoking from Monday, 30 November 2026 at 08:30" in text
                for text in pages)  # fmt: skip
 
@@ -146,8 +146,13 @@ def test_an_administrator_runs_a_list_and_downloads_the_zip(
     page.get_by_text("Finished: 4 packets written, 1 rows rejected.").wait_for(timeout=240_000)
     table = page.locator("#rows tbody tr")
     assert table.count() == 5
-    bad = table.nth(2).inner_text()
-    assert "4" in bad and "hip-replacement" in bad and "is not a known procedure" in bad
+    row, mrn, procedure, language, status, error = table.nth(2).inner_text().split("\t")
+    assert (row, mrn, procedure, language, status) == (
+        "4", "000002", "hip-replacement", "de", "rejected"
+    )
+    # the message names the field and the choices; it never echoes the row's value
+    assert error.startswith("procedure: not a known procedure; choose one of: discectomy,")
+    assert "hip-replacement" not in error
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download packets.zip").click()
     data = Path(download_info.value.path()).read_bytes()

@@ -118,7 +118,9 @@ def test_form_api_and_cli_give_the_same_bytes(
     assert from_form.data == from_api.data == out.read_bytes()
     pages = pages_text(from_form.data)
     assert all("Testperson, Robin" in page for page in pages)
-    assert "L5–S1" in pages[0] and "left side" in pages[0]
+    assert "Spinal level(s) L5–S1, lumbar spine" in pages[0] and "Side left" in pages[0]
+    assert any("No alcohol and no smoking from Monday, 30 November 2026 at 08:30" in text
+               for text in pages)  # fmt: skip
 
 
 # --- JSON API ----------------------------------------------------------------------------
@@ -363,8 +365,15 @@ def test_a_batch_runs_in_the_background_and_zips_its_output(
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         names = set(archive.namelist())
         manifest = json.loads(archive.read("manifest.json"))
-    assert names == {"manifest.json", "print-file.pdf", "row0002-000000-nucleoplasty-en.pdf",
+        report = archive.read("report.html").decode("utf-8")
+    assert names == {"manifest.json", "print-file.pdf", "report.html",
+                     "row0002-000000-nucleoplasty-en.pdf",
                      "row0004-000002-discectomy-de.pdf"}  # fmt: skip
+    # the administrator's report: the rejected row, its field and what is wrong; no names
+    # (rejects.csv holds the rows' own values and stays out of the ZIP)
+    assert "<td>3</td><td>000001</td><td>levels</td>" in report
+    assert "&#34;L9-L10&#34; is not a spinal level" in report
+    assert "Secretname" not in report
     assert [(i["row"], i["status"]) for i in manifest["items"]] == [
         (2, "ok"), (3, "error"), (4, "ok")
     ]  # fmt: skip
@@ -444,15 +453,18 @@ def test_languages_page_says_which_print_and_why_not(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
     site.write_text(f'locales_dir = "{copy}"\n' + demo, encoding="utf-8")
     client = signed_in(create_app(site, tmp_path / "instance", {"WTF_CSRF_ENABLED": False}))
+    # the languages are the folders under locales/ that hold a catalog: Turkish is not offered
     text = client.get("/languages").get_data(as_text=True)
-    row = text[text.index(">Türkçe<") :].split("</tr>")[0]
-    assert "no translation catalog for &#39;tr&#39; is installed" in row
+    assert "<code>tr</code>" not in text and ">Türkçe<" not in text
     row = text[text.index(">Español<") :].split("</tr>")[0]
-    assert "tag--ok" in row
-    # a packet in that language is refused beside the language field, never printed in English
+    assert "<code>es</code>" in row and "tag--ok" in row
+    page = client.get("/").get_data(as_text=True)
+    assert '<option value="es"' in page and '<option value="tr"' not in page
+    # a packet asked for in it anyway (an old form) is refused beside the language field,
+    # naming what can print here; never printed in English, never a 500
     refused = client.post("/packet", data=form(language="tr"))
     assert refused.status_code == 422
-    assert re.search(r'id="language-error">.*no translation catalog for &#39;tr&#39;',
+    assert re.search(r'id="language-error">.*&#34;tr&#34; is not one of: en, ar, de, es, fr<',
                      refused.get_data(as_text=True))  # fmt: skip
 
 

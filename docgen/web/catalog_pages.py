@@ -6,8 +6,7 @@ from flask import Blueprint, render_template
 
 from docgen import messages
 from docgen.errors import DocgenError
-from docgen.i18n import SOURCE_LANGUAGE, load_translations
-from docgen.request import LANGUAGES
+from docgen.i18n import SOURCE_LANGUAGE, language_codes, load_translations
 from docgen.web import auth
 from docgen.web.api import procedure_rows
 from docgen.web.nurse import REGION_LABELS, language_name
@@ -33,7 +32,7 @@ def procedures() -> str:
 def languages() -> str:
     resources = state().site.resources
     rows = []
-    for code in LANGUAGES:
+    for code in language_codes(resources):  # the folders under locales/, and English
         reason = None
         try:
             load_translations(resources, code)

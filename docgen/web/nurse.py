@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Response, render_template, request
 
 from docgen.catalog import Catalog, Procedure
 from docgen.errors import DocgenError, InvalidRecord
-from docgen.i18n import load_translations
+from docgen.i18n import language_codes, load_translations
 from docgen.levels import all_levels
 from docgen.options import (
     CONSENT_COPIES,
@@ -26,7 +26,7 @@ from docgen.options import (
     parse_documents,
 )
 from docgen.packet import Packet, render_packet
-from docgen.request import FIELDS, LANGUAGES, PacketRequest, Side, validate_record
+from docgen.request import FIELDS, PacketRequest, Side, validate_record
 from docgen.resources import Resources
 from docgen.web import auth
 from docgen.web.state import N_, _, state
@@ -163,8 +163,11 @@ def procedure_names(catalog: Catalog, resources: Resources, language: str) -> di
 
 
 def language_name(code: str) -> str:
-    """A language by its own name: "Español", "Türkçe", "العربية"."""
-    name = Locale.parse(code).get_display_name(code) or code
+    """A language by its own name: "Español", "Türkçe", "العربية"; the code if Babel has none."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (UnknownLocaleError, ValueError, TypeError):  # a folder under locales/ named oddly
+        return code
     return name[:1].upper() + name[1:]
 
 
@@ -206,7 +209,10 @@ def form_page(values: Mapping[str, Any], problems: tuple[DocgenError, ...] = ())
         summary=summary,
         labels={key: _(label) for key, label in LABELS.items()},
         procedures=procedures,
-        languages=[Choice(code, language_name(code)) for code in LANGUAGES],
+        # the languages installed here (locales/<lang>/), as the validator accepts them
+        languages=[
+            Choice(code, language_name(code)) for code in language_codes(web.site.resources)
+        ],
         levels=[
             Choice(level.code, level.code, {"region": level.region.value})
             for level in all_levels()
