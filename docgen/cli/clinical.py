@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from docgen.cli import cli, load_site_option, reports_errors, site_option
+from docgen.cli import cli, load_site_option, output_file_option, reports_errors, site_option
 from docgen.errors import DocgenError
 
 
@@ -14,13 +14,7 @@ from docgen.errors import DocgenError
 @reports_errors  # outermost: also catches option parsing errors
 @click.argument("procedure_id", metavar="PROCEDURE")
 @click.option("--language", default="en", show_default=True, help="Language of the texts.")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The review PDF to write.",
-)
+@output_file_option("The review PDF to write.")
 @site_option
 def review(procedure_id: str, language: str, output: Path, site_path: Path | None) -> None:
     """Every text of PROCEDURE, per region and side, with a sign-off page (clinical review)."""

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from docgen.cli import cli, load_site_option, render_options, reports_errors, site_option
+from docgen.cli import (
+    cli,
+    load_site_option,
+    output_folder_option,
+    render_options,
+    reports_errors,
+    site_option,
+)
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.options import RenderOptions
 
@@ -180,14 +187,7 @@ class _Progress:
 @cli.command()
 @reports_errors  # outermost: also catches option parsing errors
 @click.argument("schedule", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the packets.",
-)
+@output_folder_option("Folder for the packets.")
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -258,14 +258,7 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the PDFs.",
-)
+@output_folder_option("Folder for the PDFs.")
 @site_option
 @reports_errors
 def demo(out_dir: Path, site_path: Path | None) -> None:
