@@ -27,7 +27,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import resource
@@ -37,10 +36,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +55,10 @@ from docgen.request import (
     validate_record,
 )
 from docgen.schedule import BatchResult, Row, Schedule, open_schedule
-from docgen.schedule import read_schedule as read_schedule  # re-exported for the web app
+from docgen.schedule import read_schedule as read_schedule  # re-exported: tests read it here
 from docgen.site import Site, load_site
 from docgen.viewmodel import content_fingerprint
+from docgen.workers import WorkerPool
 
 MANIFEST = "manifest.json"
 PRINT_FILE = "print-file.pdf"
@@ -281,114 +280,16 @@ def _worker_main(connection: Connection, site_path: str | None, temp_dir: str) -
         connection.send(render_row(task))
 
 
-# --- The worker pool --------------------------------------------------------------------------
+# --- The worker pool (docgen.workers) --------------------------------------------------------
 
 
-@dataclass
-class _Worker:
-    process: BaseProcess
-    connection: Connection
-    row: int | None = None  # the row it is rendering
-    deadline: float = 0.0
-    done: int = 0
-
-
-class _Pool:
-    """Worker processes the parent can stop: a dead worker fails its row, a runaway one is
-    killed at its deadline. (multiprocessing.Pool waits forever for a worker killed by the
-    out-of-memory killer, and ProcessPoolExecutor's max_tasks_per_child can deadlock on
-    Python 3.11 once workers are replaced.)"""
+class _Pool(WorkerPool):
+    """The worker pool of a batch: workers that load the site once and render rows."""
 
     def __init__(self, size: int, site_path: Path | None, temp_dir: str) -> None:
-        self.size = size
-        self.args = (str(site_path) if site_path else None, temp_dir)
-        self.context = multiprocessing.get_context()
-        self.workers: list[_Worker] = []
-
-    def _start(self) -> _Worker:
-        parent_end, child_end = self.context.Pipe()
-        process = self.context.Process(
-            target=_worker_main, args=(child_end, *self.args), daemon=True
-        )
-        process.start()
-        child_end.close()
-        worker = _Worker(process, parent_end)
-        self.workers.append(worker)
-        return worker
-
-    def _retire(self, worker: _Worker, kill: bool = False) -> None:
-        self.workers.remove(worker)
-        if kill:
-            worker.process.kill()
-        else:
-            with suppress(OSError):
-                worker.connection.send(None)
-        worker.process.join(timeout=10)
-        if worker.process.is_alive():
-            worker.process.kill()
-            worker.process.join()
-        worker.connection.close()
-
-    def idle(self) -> _Worker | None:
-        for worker in self.workers:
-            if worker.row is None:
-                return worker
-        return self._start() if len(self.workers) < self.size else None
-
-    def submit(self, worker: _Worker, row: int, task: tuple[Any, ...]) -> None:
-        try:
-            worker.connection.send(task)
-        except OSError:  # it died while idle (out of memory between rows): use a new one
-            self._retire(worker, kill=True)
-            worker = self._start()
-            worker.connection.send(task)
-        worker.row = row
-        worker.deadline = time.monotonic() + RENDER_TIME_LIMIT + KILL_GRACE
-
-    @property
-    def busy(self) -> bool:
-        return any(worker.row is not None for worker in self.workers)
-
-    def results(self) -> Iterator[dict[str, Any]]:
-        """Wait for the next finished rows (or the next deadline) and yield them."""
-        busy = [worker for worker in self.workers if worker.row is not None]
-        timeout = max(0.0, min(worker.deadline for worker in busy) - time.monotonic())
-        waitables: list[Any] = [w.connection for w in busy] + [w.process.sentinel for w in busy]
-        ready = set(wait(waitables, timeout=timeout))
-        for worker in busy:
-            row = worker.row
-            assert row is not None
-            if worker.connection in ready:
-                try:
-                    item: dict[str, Any] = worker.connection.recv()
-                except (EOFError, OSError):
-                    item = self._died(worker)
-                else:
-                    worker.row = None
-                    worker.done += 1
-                    if worker.done >= TASKS_PER_WORKER:
-                        self._retire(worker)
-                yield item
-            elif worker.process.sentinel in ready:
-                yield self._died(worker)
-            elif time.monotonic() >= worker.deadline:
-                self._retire(worker, kill=True)
-                yield {"row": row, "status": "error", "error": (
-                    f"render: rendering took longer than {RENDER_TIME_LIMIT} s and was stopped"
-                )}  # fmt: skip
-
-    def _died(self, worker: _Worker) -> dict[str, Any]:
-        row = worker.row
-        self._retire(worker, kill=True)
-        code = worker.process.exitcode
-        how = f"was killed by signal {-code}" if code is not None and code < 0 else "stopped"
-        return {"row": row, "status": "error", "error": (
-            f"render: the worker process {how} (out of memory?); the row was not written"
-        )}  # fmt: skip
-
-    def close(self) -> None:
-        for worker in list(self.workers):
-            self._retire(worker, kill=worker.row is not None)
+        # The limits are read here, not at import: tests shorten them.
+        super().__init__(size, _worker_main, (str(site_path) if site_path else None, temp_dir),
+                         RENDER_TIME_LIMIT, KILL_GRACE, TASKS_PER_WORKER)  # fmt: skip
 
 
 # --- The batch -------------------------------------------------------------------------------
