@@ -23,12 +23,10 @@ row N kill itself with SIGKILL, or hang with the alarm signal blocked (tests onl
 
 from __future__ import annotations
 
-import csv
 import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import resource
@@ -38,28 +36,29 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from docgen import __version__
 from docgen.catalog import load_catalog
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
+from docgen.files import open_atomic, write_atomic
 from docgen.options import DEFAULT_OPTIONS, RenderOptions, parse_copies, parse_documents
-from docgen.packet import render_packet, write_atomic
+from docgen.packet import render_packet
 from docgen.request import (
-    FIELDS,
-    REQUIRED_FIELDS,
     PacketRequest,
     identity_key,
     padded_mrn,
     validate_record,
 )
+from docgen.schedule import BatchResult, Row, Schedule, open_schedule
+from docgen.schedule import read_schedule as read_schedule  # re-exported: tests read it here
 from docgen.site import Site, load_site
 from docgen.viewmodel import content_fingerprint
+from docgen.workers import WorkerPool
 
 MANIFEST = "manifest.json"
 PRINT_FILE = "print-file.pdf"
@@ -70,156 +69,9 @@ KILL_GRACE = 5  # seconds past the limit before the parent kills a worker that i
 TASKS_PER_WORKER = 40  # WeasyPrint's memory grows over many renders: recycle workers
 MANIFEST_INTERVAL = 1.0  # seconds between manifest saves during a run (at least)
 REPORT_ROWS = 5000  # rows listed in report.html; manifest.json and rejects.csv hold them all
-ROW_OPTION_COLUMNS = ("docs", "copies", "large_print")  # per-row render options
 _PACKET_NAME_RE = re.compile(r"^row\d{4,}-.+\.pdf$")
 
 
-@dataclass(frozen=True)
-class Row:
-    number: int  # spreadsheet row: header is 1
-    record: dict[str, str]  # patient fields (SPEC 6.1)
-    extra_cells: bool = False  # more non-empty cells than the header has columns
-    options: dict[str, str] = field(default_factory=dict)  # docs, copies, large_print
-    extras: dict[str, str] = field(default_factory=dict)  # other columns, e.g. ward
-
-
-@dataclass
-class BatchResult:
-    items: list[dict[str, Any]] = field(default_factory=list)
-    written: int = 0
-    skipped: int = 0
-    rejected: int = 0
-    peak_worker_rss_kib: int = 0
-    superseded: list[str] = field(default_factory=list)  # earlier packets moved aside
-    notes: list[str] = field(default_factory=list)  # one line each, e.g. print file refused
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.rejected else 0
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [f"row {i['row']}: {i['error']}" for i in self.items if i["status"] == "error"]
-
-
-# --- Reading the schedule ----------------------------------------------------------------
-
-
-def column_key(name: str) -> str:
-    """How a header cell is matched: ``Family Name``, ``family_name``, ``FAMILYNAME``."""
-    return re.sub(r"[\s_\-]+", "", name).lower()
-
-
-_KNOWN_COLUMNS = {column_key(name): name for name in (*FIELDS, *ROW_OPTION_COLUMNS)}
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A schedule CSV, read lazily: rows are streamed from the file, never all held at once."""
-
-    path: Path
-    delimiter: str
-    header: tuple[str, ...]  # the cells of row 1 as written
-    columns: tuple[str | None, ...]  # per cell: the field or option it holds, or None
-    extra_columns: tuple[tuple[int, str], ...]  # (cell index, name) of unknown columns
-    preamble: int = 0  # lines before the header (Excel's "sep=;")
-
-    def _reader(self, handle: TextIO) -> Iterator[list[str]]:
-        reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
-        try:
-            yield from reader
-        except csv.Error as exc:
-            raise ConfigError(
-                f"schedule {self.path.name}: not a valid CSV at row {reader.line_num} ({exc})"
-            ) from None
-
-    def cells(self) -> Iterator[tuple[int, list[str]]]:
-        """(spreadsheet row, cells) of every line after the header, blank lines included."""
-        with _open_text(self.path) as handle:
-            lines = self._reader(handle)
-            for _ in range(self.preamble + 1):
-                next(lines, None)
-            yield from enumerate(lines, start=2)
-
-    def rows(self) -> Iterator[Row]:
-        width = len(self.columns)
-        for number, cells in self.cells():
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines, e.g. the empty rows a spreadsheet exports at the end
-            padded = cells + [""] * (width - len(cells))
-            record: dict[str, str] = {}
-            options: dict[str, str] = {}
-            for name, cell in zip(self.columns, padded, strict=False):
-                if name in ROW_OPTION_COLUMNS:
-                    options[name] = cell
-                elif name is not None:
-                    record[name] = cell
-            extras = {name: padded[index].strip() for index, name in self.extra_columns}
-            surplus = any(cell.strip() for cell in cells[width:])
-            yield Row(number, record, extra_cells=surplus, options=options, extras=extras)
-
-
-@contextmanager
-def _open_text(path: Path) -> Iterator[TextIO]:
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError:
-        raise ConfigError(f"schedule {path.name}: cannot be read") from None
-    try:
-        yield handle
-    except UnicodeDecodeError:
-        raise ConfigError(f"schedule {path.name}: not UTF-8; export it as CSV UTF-8") from None
-    finally:
-        handle.close()
-
-
-def open_schedule(path: Path) -> Schedule:
-    """Check the file's encoding and header once, up front; rows are read later."""
-    with _open_text(path) as handle:
-        for _ in handle:  # the whole file decodes, before any packet is written
-            pass
-        handle.seek(0)
-        header_line = handle.readline()
-        # Excel's "sep=;" line names the delimiter; Excel does not show it as a row.
-        declared = header_line.strip() if header_line.lower().startswith("sep=") else ""
-        if declared:
-            header_line = handle.readline()
-    if not header_line.strip():
-        raise ConfigError(f"schedule {path.name}: empty file")
-    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    delimiter = declared[4:5] or max(counts, key=lambda d: counts[d])
-    reader = csv.reader([header_line], delimiter=delimiter)
-    header = tuple(cell.strip() for cell in next(reader))
-    while header and not header[-1]:
-        header = header[:-1]  # empty trailing columns
-    columns = tuple(_KNOWN_COLUMNS.get(column_key(name)) for name in header)
-    known = [name for name in columns if name]
-    if not any(name in REQUIRED_FIELDS for name in known):
-        # Its first row is not repeated: it may be a patient's.
-        raise ConfigError(
-            f"schedule {path.name}: the first row is not a header row; add a first row that "
-            f"names the columns: {', '.join(REQUIRED_FIELDS)} (optional: side, surgeon, "
-            "interpreter, docs, copies, large_print)"
-        )
-    problems = []
-    missing = [name for name in REQUIRED_FIELDS if name not in known]
-    if missing:
-        problems.append(f"missing columns: {', '.join(missing)}")
-    twice = sorted({name for name in known if known.count(name) > 1})
-    if twice:
-        problems.append(f"columns appear twice: {', '.join(twice)}")
-    if problems:
-        raise ConfigError(f"schedule {path.name}: {'; '.join(problems)}")
-    extra_columns = tuple(
-        (index, name) for index, (name, key) in enumerate(zip(header, columns, strict=True))
-        if key is None and name
-    )  # fmt: skip
-    return Schedule(path, delimiter, header, columns, extra_columns, 1 if declared else 0)
-
-
-def read_schedule(path: Path) -> list[Row]:
-    """Every row of a schedule (for small files and tests; batches stream instead)."""
-    return list(open_schedule(path).rows())
 
 
 # --- Rows that cannot both be right ----------------------------------------------------------
@@ -428,114 +280,16 @@ def _worker_main(connection: Connection, site_path: str | None, temp_dir: str) -
         connection.send(render_row(task))
 
 
-# --- The worker pool --------------------------------------------------------------------------
+# --- The worker pool (docgen.workers) --------------------------------------------------------
 
 
-@dataclass
-class _Worker:
-    process: BaseProcess
-    connection: Connection
-    row: int | None = None  # the row it is rendering
-    deadline: float = 0.0
-    done: int = 0
-
-
-class _Pool:
-    """Worker processes the parent can stop: a dead worker fails its row, a runaway one is
-    killed at its deadline. (multiprocessing.Pool waits forever for a worker killed by the
-    out-of-memory killer, and ProcessPoolExecutor's max_tasks_per_child can deadlock on
-    Python 3.11 once workers are replaced.)"""
+class _Pool(WorkerPool):
+    """The worker pool of a batch: workers that load the site once and render rows."""
 
     def __init__(self, size: int, site_path: Path | None, temp_dir: str) -> None:
-        self.size = size
-        self.args = (str(site_path) if site_path else None, temp_dir)
-        self.context = multiprocessing.get_context()
-        self.workers: list[_Worker] = []
-
-    def _start(self) -> _Worker:
-        parent_end, child_end = self.context.Pipe()
-        process = self.context.Process(
-            target=_worker_main, args=(child_end, *self.args), daemon=True
-        )
-        process.start()
-        child_end.close()
-        worker = _Worker(process, parent_end)
-        self.workers.append(worker)
-        return worker
-
-    def _retire(self, worker: _Worker, kill: bool = False) -> None:
-        self.workers.remove(worker)
-        if kill:
-            worker.process.kill()
-        else:
-            with suppress(OSError):
-                worker.connection.send(None)
-        worker.process.join(timeout=10)
-        if worker.process.is_alive():
-            worker.process.kill()
-            worker.process.join()
-        worker.connection.close()
-
-    def idle(self) -> _Worker | None:
-        for worker in self.workers:
-            if worker.row is None:
-                return worker
-        return self._start() if len(self.workers) < self.size else None
-
-    def submit(self, worker: _Worker, row: int, task: tuple[Any, ...]) -> None:
-        try:
-            worker.connection.send(task)
-        except OSError:  # it died while idle (out of memory between rows): use a new one
-            self._retire(worker, kill=True)
-            worker = self._start()
-            worker.connection.send(task)
-        worker.row = row
-        worker.deadline = time.monotonic() + RENDER_TIME_LIMIT + KILL_GRACE
-
-    @property
-    def busy(self) -> bool:
-        return any(worker.row is not None for worker in self.workers)
-
-    def results(self) -> Iterator[dict[str, Any]]:
-        """Wait for the next finished rows (or the next deadline) and yield them."""
-        busy = [worker for worker in self.workers if worker.row is not None]
-        timeout = max(0.0, min(worker.deadline for worker in busy) - time.monotonic())
-        waitables: list[Any] = [w.connection for w in busy] + [w.process.sentinel for w in busy]
-        ready = set(wait(waitables, timeout=timeout))
-        for worker in busy:
-            row = worker.row
-            assert row is not None
-            if worker.connection in ready:
-                try:
-                    item: dict[str, Any] = worker.connection.recv()
-                except (EOFError, OSError):
-                    item = self._died(worker)
-                else:
-                    worker.row = None
-                    worker.done += 1
-                    if worker.done >= TASKS_PER_WORKER:
-                        self._retire(worker)
-                yield item
-            elif worker.process.sentinel in ready:
-                yield self._died(worker)
-            elif time.monotonic() >= worker.deadline:
-                self._retire(worker, kill=True)
-                yield {"row": row, "status": "error", "error": (
-                    f"render: rendering took longer than {RENDER_TIME_LIMIT} s and was stopped"
-                )}  # fmt: skip
-
-    def _died(self, worker: _Worker) -> dict[str, Any]:
-        row = worker.row
-        self._retire(worker, kill=True)
-        code = worker.process.exitcode
-        how = f"was killed by signal {-code}" if code is not None and code < 0 else "stopped"
-        return {"row": row, "status": "error", "error": (
-            f"render: the worker process {how} (out of memory?); the row was not written"
-        )}  # fmt: skip
-
-    def close(self) -> None:
-        for worker in list(self.workers):
-            self._retire(worker, kill=worker.row is not None)
+        # The limits are read here, not at import: tests shorten them.
+        super().__init__(size, _worker_main, (str(site_path) if site_path else None, temp_dir),
+                         RENDER_TIME_LIMIT, KILL_GRACE, TASKS_PER_WORKER)  # fmt: skip
 
 
 # --- The batch -------------------------------------------------------------------------------
@@ -554,23 +308,6 @@ def _is_current(item: dict[str, Any] | None, fingerprint: str, out_dir: Path) ->
         return False
     path = out_dir / str(item.get("file", ""))
     return path.is_file() and sha256_file(path) == item.get("sha256")
-
-
-@contextmanager
-def open_atomic(path: Path, mode: int) -> Iterator[TextIO]:
-    """Write a large text file piece by piece, then rename it into place (as write_atomic),
-    so that neither the whole text nor a partial file ever exists."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def write_manifest(

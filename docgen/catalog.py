@@ -217,3 +217,22 @@ def load_catalog(procedures_dir: Path | None = None) -> Catalog:
                 raise ConfigError(f"procedure name {name!r} is used by {owners[key]} and "
                                   f"{procedure.id}")  # fmt: skip
     return Catalog(procedures)
+
+
+def procedure_rows(catalog: Catalog, aliases: bool = False) -> list[dict[str, Any]]:
+    """The catalog as plain data: ``docgen procedures --json`` (with aliases) and the web API."""
+    rows = []
+    for p in catalog:
+        row: dict[str, Any] = {
+            "id": p.id,
+            "name": p.name,
+            "regions": [r.value for r in p.regions],
+            "max_levels": p.max_levels,
+            "side": "required" if p.side_required else "optional",
+            "anaesthesia": p.anaesthesia.value,
+            "revision": p.revision,
+        }
+        if aliases:
+            row["aliases"] = list(p.aliases)
+        rows.append(row)
+    return rows

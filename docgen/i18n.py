@@ -16,21 +16,17 @@ from datetime import date, datetime, time
 from functools import cache
 from typing import TYPE_CHECKING
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 
 from docgen.errors import DocgenError
+from docgen.languages import SOURCE_LANGUAGE, babel_locale, is_work_in_progress, language_codes
 from docgen.resources import Resources
 
 if TYPE_CHECKING:
     from docgen.site import Site
 
-SOURCE_LANGUAGE = "en"
-DOMAIN = "docgen"
-# English packets follow British usage (dates "30 November 2026", 24-hour clock); every other
-# language uses the Babel locale named like its folder (``es``, ``pt_BR``).
-_SOURCE_LOCALE = "en_GB"
 # Texts of the site file that a packet prints; each must exist in the packet's language.
 SITE_STRINGS = ("name", "department")
 
@@ -55,32 +51,6 @@ class _NoFallback(gettext.NullTranslations):
 
     def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
         return self._missing(msgid1)
-
-
-def babel_locale(language: str) -> Locale:
-    """The Babel locale of a language code (a folder name under locales/)."""
-    try:
-        return Locale.parse(_SOURCE_LOCALE if language == SOURCE_LANGUAGE else language)
-    except (UnknownLocaleError, ValueError, TypeError):
-        raise DocgenError(
-            f"{language!r} is not a language code Babel knows (e.g. es, pt_BR)", field="language"
-        ) from None
-
-
-def language_codes(resources: Resources) -> tuple[str, ...]:
-    """``en`` and every folder of ``locales/`` that holds a catalog, sorted: cheap, no parsing."""
-    catalogs = resources.locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
-    folders = sorted(path.parent.parent.name for path in catalogs)
-    return (SOURCE_LANGUAGE, *(code for code in folders if code != SOURCE_LANGUAGE))
-
-
-def is_work_in_progress(resources: Resources, language: str) -> bool:
-    """A catalog marked as still being translated (a ``locales/<lang>/WIP`` file).
-
-    Such a catalog may be committed half done: ``docgen i18n check`` without a language
-    then reports only its broken entries, not its gaps. It still cannot print until complete.
-    """
-    return (resources.locales / language / "WIP").is_file()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from jinja2.ext import babel_extract
 from docgen import __version__
 from docgen.catalog import SECTIONS
 from docgen.errors import DocgenError
+from docgen.languages import SOURCE_LANGUAGE, babel_locale, is_work_in_progress, language_codes
 from docgen.resources import Resources
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -406,8 +407,6 @@ def po_path(resources: Resources, language: str) -> Path:
 
 def languages(resources: Resources) -> list[str]:
     """The translated languages: every catalog under locales/ (English is the source)."""
-    from docgen.i18n import SOURCE_LANGUAGE, language_codes
-
     return [code for code in language_codes(resources) if code != SOURCE_LANGUAGE]
 
 
@@ -423,8 +422,6 @@ def check_report(resources: Resources, language: str | None = None) -> CheckRepo
     Without a language, the gaps (missing, untranslated, fuzzy) of a catalog marked work in
     progress are counted, not failed; with one, every problem of that catalog is listed.
     """
-    from docgen.i18n import is_work_in_progress
-
     problems: list[Problem] = []
     fresh = message_keys(extract_messages(resources))
     pot = pot_path(resources)
@@ -484,8 +481,6 @@ def _use_gettext_plural_rule(catalog: Catalog) -> None:
 
 def init_catalog(resources: Resources, language: str) -> Path:
     """Create locales/LANG/LC_MESSAGES/docgen.po from the .pot, marked work in progress."""
-    from docgen.i18n import SOURCE_LANGUAGE, babel_locale
-
     locale = babel_locale(language)
     path = po_path(resources, language)
     if language == SOURCE_LANGUAGE:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import gettext
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from docgen.errors import DocgenError
+from docgen.files import write_atomic as write_atomic  # the public API names it here too
 from docgen.html import render_html
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.pdf import render_document, time_limit, write_pdf
@@ -122,22 +121,3 @@ def _render_packet(
     stamped = stamp_codes(pdf, codes, right_to_left=first.direction == "rtl")
     return Packet(pdf=stamped, pages=len(codes), documents=tuple(infos), codes=tuple(codes),
                   approved=first.approved)  # fmt: skip
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
-
-    An interrupted run leaves either the old file or the new one, never a partial PDF.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -17,7 +17,7 @@ from typing import Any
 from babel.messages.catalog import Catalog
 
 from docgen.catalog import load_catalog
-from docgen.i18n import SOURCE_LANGUAGE
+from docgen.languages import SOURCE_LANGUAGE
 from docgen.messages import po_path, read_catalog, require_catalog
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.packet import Packet, render_packet

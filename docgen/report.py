@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from docgen.packet import write_atomic
+from docgen.files import open_atomic, write_atomic
 from docgen.resources import Resources
 
 if TYPE_CHECKING:
-    from docgen.batch import BatchResult, Schedule
+    from docgen.schedule import BatchResult, Schedule
 
 REPORT = "report.html"
 REJECTS = "rejects.csv"
@@ -111,8 +111,6 @@ def write_rejects(out_dir: Path, schedule: Schedule, result: BatchResult) -> Non
     if not errors:
         path.unlink(missing_ok=True)  # an earlier run's rejects are fixed now
         return
-    from docgen.batch import open_atomic
-
     with open_atomic(path, REJECTS_MODE) as out:
         # With a BOM, as spreadsheets write "CSV UTF-8": it opens with the right characters.
         out.write("\ufeff")

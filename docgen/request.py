@@ -20,9 +20,9 @@ from typing import TypeVar
 from docgen.catalog import Catalog, Procedure
 from docgen.errors import DocgenError, InvalidRecord
 from docgen.fonts import unprintable
-from docgen.i18n import check_packet_language, language_codes
+from docgen.i18n import check_packet_language
+from docgen.languages import language_codes
 from docgen.levels import Level, Region, parse_levels
-from docgen.site import LANGUAGES as LANGUAGES  # re-exported: the packet languages
 from docgen.site import Site
 from docgen.timing import site_today
 

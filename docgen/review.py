@@ -14,7 +14,8 @@ from datetime import date
 from docgen.approval import approval_problem
 from docgen.catalog import SECTIONS, Procedure
 from docgen.html import environment
-from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations
+from docgen.i18n import Formatter, load_translations
+from docgen.languages import SOURCE_LANGUAGE
 from docgen.levels import Region
 from docgen.readability import Grades, grades
 from docgen.request import Side

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 
 from docgen.errors import ConfigError
-from docgen.i18n import language_codes
+from docgen.languages import language_codes
 from docgen.resources import Resources
 
 PAPER_SIZES = {"A4": "A4", "LETTER": "letter"}
@@ -42,7 +42,6 @@ _WEB_KEYS = {
     "trusted_proxies",
 }  # fmt: skip
 DOCUMENT_NOTES = ("consent", "preop", "discharge")
-LANGUAGES = ("en", "es", "tr", "de", "fr", "ar")  # the languages a packet may be printed in
 _FORM_PREFIX_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,11})$")
 _JOINERS = {"\u200c", "\u200d"}  # zero-width (non-)joiners shape Arabic and Indic text
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import jinja2
 
-from docgen.i18n import babel_locale
+from docgen.languages import babel_locale
 from docgen.messages import (
     PLACEHOLDER,
     check_catalog,

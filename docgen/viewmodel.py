@@ -16,7 +16,8 @@ from functools import cache
 
 from docgen.approval import check_approval
 from docgen.catalog import SECTIONS
-from docgen.i18n import SOURCE_LANGUAGE, Formatter, load_translations, site_text
+from docgen.i18n import Formatter, load_translations, site_text
+from docgen.languages import SOURCE_LANGUAGE
 from docgen.levels import Region
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
 from docgen.request import PacketRequest, Side

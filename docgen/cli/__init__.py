@@ -58,6 +58,18 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def output_file_option(help: str) -> Callable[[F], F]:
+    """``-o/--output FILE`` (required): the one file a command writes."""
+    return click.option("-o", "--output", required=True,
+                        type=click.Path(dir_okay=False, path_type=Path), help=help)  # fmt: skip
+
+
+def output_folder_option(help: str) -> Callable[[F], F]:
+    """``-o/--output DIR`` (required, as ``out_dir``): the folder a command writes into."""
+    return click.option("-o", "--output", "out_dir", required=True,
+                        type=click.Path(file_okay=False, path_type=Path), help=help)  # fmt: skip
+
+
 def render_options(command: F) -> F:
     """--docs, --large-print and --copies, parsed into one RenderOptions (``options``)."""
 
@@ -97,7 +109,7 @@ def cli() -> None:
 
 
 # The command modules register themselves on ``cli`` when imported.
-from docgen.cli import access, render, serve, translate  # noqa: E402,F401
+from docgen.cli import access, clinical, render, serve, translate  # noqa: E402,F401
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ instance_option = click.option(
 def _instance(instance: Path | None) -> Path:
     if instance is not None:
         return instance.resolve()
-    from docgen.web.app import default_instance_dir
+    from docgen.web.state import default_instance_dir
 
     folder: Path = default_instance_dir()
     return folder.resolve()

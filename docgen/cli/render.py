@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from docgen.cli import cli, load_site_option, render_options, reports_errors, site_option
+from docgen.cli import (
+    cli,
+    load_site_option,
+    output_folder_option,
+    render_options,
+    reports_errors,
+    site_option,
+)
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.options import RenderOptions
 
@@ -180,14 +187,7 @@ class _Progress:
 @cli.command()
 @reports_errors  # outermost: also catches option parsing errors
 @click.argument("schedule", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the packets.",
-)
+@output_folder_option("Folder for the packets.")
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -236,55 +236,15 @@ def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOption
 
 
 @cli.command()
-@reports_errors  # outermost: also catches option parsing errors
-@click.argument("procedure_id", metavar="PROCEDURE")
-@click.option("--language", default="en", show_default=True, help="Language of the texts.")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The review PDF to write.",
-)
-@site_option
-def review(procedure_id: str, language: str, output: Path, site_path: Path | None) -> None:
-    """Every text of PROCEDURE, per region and side, with a sign-off page (clinical review)."""
-    from docgen.catalog import load_catalog
-    from docgen.packet import write_atomic
-    from docgen.request import LANGUAGES
-    from docgen.review import render_review
-
-    site = load_site_option(site_path)
-    if language not in LANGUAGES:
-        raise DocgenError(f"choose one of: {', '.join(LANGUAGES)}", field="language")
-    procedure = load_catalog(site.resources.procedures).get(procedure_id)
-    write_atomic(output, render_review(procedure, language, site), mode=0o644)
-    click.echo(f"wrote {output} (review of {procedure.id} revision {procedure.revision}, "
-               f"{language})")  # fmt: skip
-
-
-@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
 @site_option
 @reports_errors
 def procedures(as_json: bool, site_path: Path | None) -> None:
     """List the procedure catalog: ids, names, regions and level limits."""
-    from docgen.catalog import load_catalog
+    from docgen.catalog import load_catalog, procedure_rows
 
     site = load_site_option(site_path)
-    rows = [
-        {
-            "id": p.id,
-            "name": p.name,
-            "regions": [r.value for r in p.regions],
-            "max_levels": p.max_levels,
-            "side": "required" if p.side_required else "optional",
-            "anaesthesia": p.anaesthesia.value,
-            "revision": p.revision,
-            "aliases": list(p.aliases),
-        }
-        for p in load_catalog(site.resources.procedures)
-    ]
+    rows = procedure_rows(load_catalog(site.resources.procedures), aliases=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -298,14 +258,7 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the PDFs.",
-)
+@output_folder_option("Folder for the PDFs.")
 @site_option
 @reports_errors
 def demo(out_dir: Path, site_path: Path | None) -> None:

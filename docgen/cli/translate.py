@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 
-from docgen.cli import cli, load_site_option, render_options, reports_errors, site_option
+from docgen.cli import (
+    cli,
+    load_site_option,
+    output_file_option,
+    render_options,
+    reports_errors,
+    site_option,
+)
 from docgen.errors import EXIT_REJECTED
 
 
@@ -127,13 +134,7 @@ def stats(language: str | None, site_path: Path | None) -> None:
 
 @i18n.command()
 @click.argument("language")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The draft PDF to write.",
-)
+@output_file_option("The draft PDF to write.")
 @click.option("--procedure", default=None, help="Procedure id (default: discectomy).")
 @click.option("--levels", default=None, help="Spinal levels, e.g. C5-C6 (default: L4-L5).")
 @click.option("--side", default=None, help="left, right, bilateral or central.")
@@ -161,13 +162,7 @@ def preview(language: str, output: Path, procedure: str | None, levels: str | No
 
 @i18n.command()
 @click.argument("language")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="review.pdf or review.html",
-)
+@output_file_option("review.pdf or review.html")
 @site_option
 @reports_errors
 def review(language: str, output: Path, site_path: Path | None) -> None:

@@ -25,8 +25,9 @@ from flask import (
     url_for,
 )
 
-from docgen.batch import MANIFEST, read_schedule
+from docgen.batch import MANIFEST
 from docgen.errors import DocgenError
+from docgen.schedule import read_schedule
 from docgen.web import auth
 from docgen.web.jobs import SCHEDULE, ZIP_NAME, JobStatus
 from docgen.web.state import _, state

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from docgen.catalog import Catalog
+from docgen.catalog import procedure_rows
 from docgen.errors import InvalidRecord
 from docgen.web import auth
 from docgen.web.nurse import OPTION_FIELDS, build_packet, pdf_response
@@ -22,22 +22,6 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 def errors_response(problems: list[dict[str, Any]], status: int) -> tuple[Response, int]:
     return jsonify({"errors": problems}), status
-
-
-def procedure_rows(catalog: Catalog) -> list[dict[str, Any]]:
-    """The catalog as ``docgen procedures --json`` prints it."""
-    return [
-        {
-            "id": p.id,
-            "name": p.name,
-            "regions": [r.value for r in p.regions],
-            "max_levels": p.max_levels,
-            "side": "required" if p.side_required else "optional",
-            "anaesthesia": p.anaesthesia.value,
-            "revision": p.revision,
-        }
-        for p in catalog
-    ]
 
 
 @blueprint.post("/packet")

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import secrets
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from docgen.packet import write_atomic
 from docgen.site import load_site
 from docgen.web import admin, api, auth, catalog_pages, nurse
 from docgen.web.jobs import JobStore
-from docgen.web.state import WebState, _, state
+from docgen.web.state import WebState, _, default_instance_dir, state
 from docgen.web.uitext import ui_translations
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # an operating list of thousands of rows is far smaller
@@ -37,14 +35,6 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 log = logging.getLogger("docgen.web")
-
-
-def default_instance_dir() -> Path:
-    """A folder in the user's data directory (XDG on Linux, LOCALAPPDATA on Windows)."""
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "docgen"
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "docgen"
 
 
 def is_loopback(host: str) -> bool:

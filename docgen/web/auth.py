@@ -43,7 +43,7 @@ from docgen.audit import AuditLog, parse_since
 from docgen.errors import DocgenError
 from docgen.site import Site
 from docgen.users import User, UserStore, users_file
-from docgen.web.state import _
+from docgen.web.state import _, default_instance_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -303,8 +303,6 @@ def access_configured(site: Site, instance: Path | None = None) -> bool:
     if site.web.trusted_header:
         return True
     if instance is None:
-        from docgen.web.app import default_instance_dir
-
         instance = default_instance_dir()
     try:
         return bool(UserStore(users_file(site, instance)).load())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from docgen import messages
+from docgen.catalog import procedure_rows
 from docgen.errors import DocgenError
-from docgen.i18n import SOURCE_LANGUAGE, language_codes, load_translations
+from docgen.i18n import load_translations
+from docgen.languages import SOURCE_LANGUAGE, language_codes
 from docgen.web import auth
-from docgen.web.api import procedure_rows
 from docgen.web.nurse import REGION_LABELS, language_name
 from docgen.web.state import _, state
 

@@ -16,7 +16,8 @@ from flask import Blueprint, Response, render_template, request
 
 from docgen.catalog import Catalog, Procedure
 from docgen.errors import DocgenError, InvalidRecord
-from docgen.i18n import language_codes, load_translations
+from docgen.i18n import load_translations
+from docgen.languages import language_codes
 from docgen.levels import all_levels
 from docgen.options import (
     CONSENT_COPIES,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gettext
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +27,14 @@ class WebState:
     jobs: JobStore
     instance: Path
     procedure_names: dict[str, str]  # id -> name in the staff language
+
+
+def default_instance_dir() -> Path:
+    """A folder in the user's data directory (XDG on Linux, LOCALAPPDATA on Windows)."""
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "docgen"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "docgen"
 
 
 def state() -> WebState:
