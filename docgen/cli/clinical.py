@@ -19,8 +19,8 @@ from docgen.errors import DocgenError
 def review(procedure_id: str, language: str, output: Path, site_path: Path | None) -> None:
     """Every text of PROCEDURE, per region and side, with a sign-off page (clinical review)."""
     from docgen.catalog import load_catalog
-    from docgen.packet import write_atomic
     from docgen.languages import language_codes
+    from docgen.packet import write_atomic
     from docgen.review import render_review
 
     site = load_site_option(site_path)
