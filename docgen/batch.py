@@ -57,6 +57,7 @@ from docgen.request import (
 from docgen.schedule import BatchResult, Row, Schedule, open_schedule
 from docgen.schedule import read_schedule as read_schedule  # re-exported: tests read it here
 from docgen.site import Site, load_site
+from docgen.timing import START_NOW_WARNING
 from docgen.viewmodel import content_fingerprint
 from docgen.workers import WorkerPool
 
@@ -437,6 +438,8 @@ def _plan(run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]]
             yield {"row": row.number, "status": "error", "error": message}, None
             continue
         assert request is not None
+        if "preop" in options.documents and request.abstinence_started(run.site):
+            run.result.notes.append(f"warning: row {row.number}: {START_NOW_WARNING}")
         run.summarise(_summary(row, request, [], run.site))
         fingerprint = input_fingerprint(request, run.site, options)
         earlier = previous.get(row.number)

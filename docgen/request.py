@@ -24,7 +24,7 @@ from docgen.i18n import check_packet_language
 from docgen.languages import language_codes
 from docgen.levels import Level, Region, parse_levels
 from docgen.site import Site
-from docgen.timing import site_today
+from docgen.timing import abstinence_started, preop_timing, site_today
 
 FIELDS = (
     "mrn", "family_name", "given_name", "dob", "procedure", "levels", "side", "surgery_at",
@@ -99,6 +99,13 @@ class PacketRequest:
     @property
     def region(self) -> Region:
         return self.levels[0].region
+
+    def abstinence_started(self, site: Site) -> bool:
+        """The 48 hours without alcohol or smoking began before now: the checklist then
+        tells the patient to start now, and whoever prints it is warned too."""
+        timing = preop_timing(self.surgery_at, self.procedure.anaesthesia, site.timezone,
+                              site.arrival_lead_minutes)  # fmt: skip
+        return abstinence_started(timing, site.timezone)
 
 
 def _text(record: Mapping[str, object], key: str) -> str:

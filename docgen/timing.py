@@ -110,6 +110,12 @@ def site_today(zone: ZoneInfo) -> date:
     return site_now(zone).date()
 
 
+START_NOW_WARNING = (
+    "the 48 hours without alcohol or smoking have already begun; "
+    "the checklist tells the patient to start now"
+)
+
+
 def abstinence_started(timing: PreopTiming, zone: ZoneInfo) -> bool:
     """True when the 48 hours without alcohol or smoking began before now."""
     return to_utc(timing.abstinence_from, zone) < to_utc(site_now(zone), zone)

@@ -187,6 +187,15 @@ def test_started_abstinence_says_start_now_and_the_cli_warns(
     result = CliRunner().invoke(cli, ["packet", str(patient), "-o", str(tmp_path / "p.pdf")])
     assert result.exit_code == 0
     assert "warning: the 48 hours without alcohol or smoking have already begun" in result.stderr
+    schedule = tmp_path / "list.csv"
+    row = record(surgery_at="2026-12-02T14:00")
+    schedule.write_text(",".join(row) + "\n" + ",".join(map(str, row.values())) + "\n")
+    batch = CliRunner().invoke(cli, ["batch", str(schedule), "-o", str(tmp_path / "out"),
+                                     "--jobs", "1", "--docs", "preop"])  # fmt: skip
+    assert batch.exit_code == 0, batch.output
+    assert "warning: row 2: the 48 hours without alcohol or smoking have already begun" in (
+        batch.stderr
+    )
     monkeypatch.setenv("DOCGEN_TODAY", "2026-11-25")
     text = preop_text(site, catalog, surgery_at="2026-12-02T14:00")
     assert "Start now" not in text

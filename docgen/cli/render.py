@@ -22,10 +22,10 @@ from docgen.cli import (
 )
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.options import RenderOptions
+from docgen.timing import START_NOW_WARNING
 
 if TYPE_CHECKING:
-    from docgen.request import PacketRequest
-    from docgen.site import Site
+    pass
 
 F = TypeVar("F", bound=Any)
 
@@ -146,24 +146,8 @@ def packet(
         for d in result.documents
     )
     click.echo(f"wrote {output} ({result.pages} pages: {parts})")
-    if "preop" in options.documents:
-        _warn_if_abstinence_started(request, site)
-
-
-def _warn_if_abstinence_started(request: PacketRequest, site: Site) -> None:
-    """The checklist then says "start now"; whoever prints it should know too."""
-    from docgen.timing import abstinence_started, preop_timing
-
-    timing = preop_timing(
-        request.surgery_at, request.procedure.anaesthesia, site.timezone,
-        site.arrival_lead_minutes,
-    )  # fmt: skip
-    if abstinence_started(timing, site.timezone):
-        click.echo(
-            "warning: the 48 hours without alcohol or smoking have already begun; "
-            "the checklist tells the patient to start now",
-            err=True,
-        )
+    if "preop" in options.documents and request.abstinence_started(site):
+        click.echo(f"warning: {START_NOW_WARNING}", err=True)
 
 
 class _Progress:
