@@ -12,9 +12,11 @@ double-sided, every document starts on a new sheet, and so does the next packet.
 from __future__ import annotations
 
 import gettext
+import multiprocessing
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 
 from docgen.errors import DocgenError
 from docgen.files import write_atomic as write_atomic  # the public API names it here too
@@ -76,6 +78,57 @@ def render_packet(
     """
     with time_limit(seconds, "packet"):
         return _render_packet(request, site, options, translations)
+
+
+def render_packet_in_child(
+    request: PacketRequest,
+    site: Site,
+    options: RenderOptions = DEFAULT_OPTIONS,
+    seconds: float = RENDER_TIME_LIMIT,
+) -> Packet:
+    """:func:`render_packet` in a forked child process, for callers that are not a main
+    thread (the web server's request threads), where the signal-based limit cannot work.
+
+    The child keeps the CPU-time limit (it is the main thread of its own process); the
+    parent waits at most three times as long by the clock, then kills the child: a render
+    stuck inside C code, or a child that died, ends the request with one clear line.
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_render_child, args=(send, request, site, options, seconds), daemon=True
+    )
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(3 * seconds):
+            raise DocgenError(f"rendering took longer than {3 * seconds:g} s", field="render")
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            raise DocgenError("the renderer stopped unexpectedly", field="render") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if isinstance(outcome, Packet):
+        return outcome
+    error_type, message, field = outcome  # exceptions do not pickle with their field
+    raise error_type(message, field=field)
+
+
+def _render_child(send: Connection, request: PacketRequest, site: Site,
+                  options: RenderOptions, seconds: float) -> None:  # fmt: skip
+    outcome: Packet | tuple[type[DocgenError], str, str | None]
+    try:
+        outcome = render_packet(request, site, options, seconds=seconds)
+    except DocgenError as error:
+        outcome = (type(error), error.message, error.field)
+    except Exception as error:  # only the type: the message could quote patient data
+        outcome = (DocgenError, f"internal error ({type(error).__name__})", "render")
+    send.send(outcome)
+    send.close()
 
 
 def _render_packet(

@@ -257,7 +257,7 @@ def test_hostile_values_in_any_field_get_a_message_or_a_pdf(
         rendered.append(request)
         return Packet(pdf=b"%PDF-1.7 fake", pages=1, documents=(), codes=())
 
-    monkeypatch.setattr("docgen.web.nurse.render_packet", fake_render)
+    monkeypatch.setattr("docgen.web.nurse.render_packet_in_child", fake_render)
     for field in (*FORM_FIELDS, "docs", "copies", "large_print"):
         for value in HOSTILE:
             api = client.post("/api/packet", json=dict(BASE_RECORD, **{field: value}))
@@ -314,7 +314,7 @@ def test_a_bug_answers_a_plain_500_and_logs_only_its_type(
     def broken(*args: Any) -> Packet:
         raise RuntimeError("Testperson 1960-05-14")
 
-    monkeypatch.setattr("docgen.web.nurse.render_packet", broken)
+    monkeypatch.setattr("docgen.web.nurse.render_packet_in_child", broken)
     response = client.post("/packet", data=form())
     assert response.status_code == 500
     page = response.get_data(as_text=True)

@@ -26,7 +26,7 @@ from docgen.options import (
     parse_copies,
     parse_documents,
 )
-from docgen.packet import Packet, render_packet
+from docgen.packet import Packet, render_packet_in_child
 from docgen.request import FIELDS, PacketRequest, Side, validate_record
 from docgen.resources import Resources
 from docgen.web import auth
@@ -121,7 +121,8 @@ def build_packet(record: Mapping[str, object], docs: object, copies: object,
     if problems or request_ is None or options is None:
         raise InvalidRecord(problems)
     try:
-        packet = render_packet(request_, web.site, options)
+        # In a child process: a request thread cannot use the signal-based time limit.
+        packet = render_packet_in_child(request_, web.site, options)
     except InvalidRecord:
         raise
     except DocgenError as error:  # e.g. a translation not ready to print: one clear line
