@@ -128,7 +128,10 @@ def _person_name(value: str, key: str, site: Site) -> str:
     name = unicodedata.normalize("NFC", value)
     if len(name) > _MAX_NAME:
         raise DocgenError(f"longer than {_MAX_NAME} characters", field=key)
+    if name[0] in "-‐‑" or name[-1] in "-‐‑":
+        raise DocgenError("starts or ends with a hyphen; check the name", field=key)
     marks = 0
+    previous = ""
     for ch in name:
         category = unicodedata.category(ch)
         if category in ("Zl", "Zp"):  # U+2028 / U+2029 would split the printed name
@@ -151,6 +154,9 @@ def _person_name(value: str, key: str, site: Site) -> str:
             raise DocgenError(
                 f"has more than {_MAX_MARKS} accents or marks on one letter", field=key
             )
+        if marks > 1 and ch == previous:  # the same mark twice: a sign of broken input
+            raise DocgenError("has the same accent or mark twice on one letter", field=key)
+        previous = ch
     missing = unprintable(name, site.resources.fonts)
     if missing:
         codes = ", ".join(f"U+{ord(ch):04X}" for ch in missing[:3])

@@ -58,6 +58,10 @@ def assert_one_error_line(result: Any, case: Case) -> None:
 
 
 REFUSED = [
+    Case("leading hyphen", {"family_name": "-Example"}, 1,
+         "family_name: starts or ends with a hyphen"),
+    Case("the same mark twice", {"given_name": "Ale\u0347\u0347x"}, 1,
+         "given_name: has the same accent or mark twice on one letter"),
     Case("line separator", {"family_name": "Exam\u2028ple"}, 1,
          "family_name: contains a line or paragraph separator"),
     Case("paragraph separator", {"given_name": "Al\u2029ex"}, 1,
