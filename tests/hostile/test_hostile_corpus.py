@@ -294,3 +294,34 @@ def test_through_a_subprocess(tmp_path: Path, changes: dict[str, Any], exit_code
     assert "Traceback" not in done.stderr
     if exit_code == 0:
         assert done.stderr == ""  # no warning of any library on the terminal
+
+
+def test_the_refused_corpus_through_a_batch(tmp_path: Path) -> None:
+    """The same hostile values as CSV cells: each row refused naming its field, none echoed,
+    and the run goes on (exit code 1: some rows rejected)."""
+    import csv
+
+    from docgen.request import FIELDS
+
+    cases = [case for case in REFUSED
+             if set(case.changes) <= set(FIELDS) - {"mrn"}
+             and all(isinstance(value, str) and "\x00" not in value
+                     for value in case.changes.values())]  # fmt: skip
+    schedule = tmp_path / "list.csv"
+    with schedule.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        for number, case in enumerate(cases):
+            writer.writerow(record(mrn=f"H{number:04d}", **case.changes))
+    result = CliRunner().invoke(cli, ["batch", str(schedule), "-o", str(tmp_path / "out"),
+                                      "--jobs", "1", "--docs", "preop"])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    items = {item["row"]: item for item in manifest["items"]}
+    for row, case in enumerate(cases, start=2):
+        assert items[row]["status"] == "error", case.name
+        field = case.line.split(":")[0]
+        assert field in items[row]["error"], (case.name, items[row]["error"])
+        if case.secret:
+            assert case.secret not in items[row]["error"]
+    assert "Traceback" not in result.output
