@@ -28,6 +28,14 @@ site_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Site configuration (SITE.toml). Default: the embedded demo site.",
 )
+# serve, users and audit share it, so they find the same users file and audit database.
+instance_option = click.option(
+    "--instance",
+    "instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The web app's instance folder: jobs, secret key, users file, audit database "
+    "(default: docgen in the user's data directory).",
+)
 
 
 def reports_errors(command: F) -> F:

@@ -14,18 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
-from docgen.cli import cli, load_site_option, reports_errors, site_option
+from docgen.cli import cli, instance_option, load_site_option, reports_errors, site_option
 from docgen.errors import EXIT_REJECTED, DocgenError
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-instance_option = click.option(
-    "--instance",
-    "instance",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The web app's instance folder (default: as for 'docgen serve').",
-)
-
 
 def _instance(instance: Path | None) -> Path:
     if instance is not None:

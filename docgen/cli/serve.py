@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from docgen.cli import cli, load_site_option, reports_errors, site_option
+from docgen.cli import cli, instance_option, load_site_option, reports_errors, site_option
 from docgen.errors import EXIT_USAGE
 
 
@@ -19,10 +19,8 @@ from docgen.errors import EXIT_USAGE
               help="Address to listen on; other than loopback only with access control.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="Port to listen on (0: any free port).")
-@click.option("--instance", "instance_path", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for job folders and the secret key "
-                   "(default: docgen in the user's data directory).")  # fmt: skip
-def serve(site_path: Path | None, host: str, port: int, instance_path: Path | None) -> None:
+@instance_option
+def serve(site_path: Path | None, host: str, port: int, instance: Path | None) -> None:
     """Serve the ward web app: the nurse's form and the administrator's batch page."""
     import waitress
 
@@ -30,7 +28,7 @@ def serve(site_path: Path | None, host: str, port: int, instance_path: Path | No
     from docgen.web.app import MAX_UPLOAD_BYTES, is_loopback
 
     site = load_site_option(site_path)
-    if not is_loopback(host) and not auth.access_configured(site, instance_path):
+    if not is_loopback(host) and not auth.access_configured(site, instance):
         click.echo(
             f"error: --host {host} is not a loopback address; serving other machines "
             "needs access control (add a user with 'docgen users add' or set "
@@ -38,7 +36,7 @@ def serve(site_path: Path | None, host: str, port: int, instance_path: Path | No
             err=True,
         )
         sys.exit(EXIT_USAGE)
-    app = create_app(site_path, instance_path)
+    app = create_app(site_path, instance)
     # X-Forwarded-* reach the app only when the site trusts a proxy (werkzeug's ProxyFix,
     # set up by docgen.web.auth, then believes exactly that many hops).
     server = waitress.create_server(
