@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 
+from docgen.cache import RenderCache
 from docgen.errors import DocgenError
 from docgen.files import write_atomic as write_atomic  # the public API names it here too
 from docgen.html import render_html
@@ -69,12 +70,13 @@ def render_packet(
     options: RenderOptions = DEFAULT_OPTIONS,
     seconds: float | None = RENDER_TIME_LIMIT,
     translations: gettext.NullTranslations | None = None,
+    cache: RenderCache | None = None,
 ) -> Packet:
     """Render the requested documents for one patient into one PDF, in ``seconds`` of CPU.
 
     The limit holds where :func:`docgen.pdf.time_limit` can enforce it (the main thread);
     None turns it off. ``translations`` is for the translator's draft preview only
-    (docgen.preview).
+    (docgen.preview). ``cache`` holds laid-out bodies (SPEC §11); None renders without one.
     """
     with time_limit(seconds, "packet"):
         return _render_packet(request, site, options, translations)
@@ -85,6 +87,7 @@ def render_packet_in_child(
     site: Site,
     options: RenderOptions = DEFAULT_OPTIONS,
     seconds: float = RENDER_TIME_LIMIT,
+    cache: RenderCache | None = None,
 ) -> Packet:
     """:func:`render_packet` in a forked child process, for callers that are not a main
     thread (the web server's request threads), where the signal-based limit cannot work.
@@ -96,7 +99,7 @@ def render_packet_in_child(
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
-        target=_render_child, args=(send, request, site, options, seconds), daemon=True
+        target=_render_child, args=(send, request, site, options, seconds, cache), daemon=True
     )
     child.start()
     send.close()
@@ -119,10 +122,11 @@ def render_packet_in_child(
 
 
 def _render_child(send: Connection, request: PacketRequest, site: Site,
-                  options: RenderOptions, seconds: float) -> None:  # fmt: skip
+                  options: RenderOptions, seconds: float,
+                  cache: RenderCache | None) -> None:  # fmt: skip
     outcome: Packet | tuple[type[DocgenError], str, str | None]
     try:
-        outcome = render_packet(request, site, options, seconds=seconds)
+        outcome = render_packet(request, site, options, seconds=seconds, cache=cache)
     except DocgenError as error:
         outcome = (type(error), error.message, error.field)
     except Exception as error:  # only the type: the message could quote patient data
