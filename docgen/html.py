@@ -5,6 +5,8 @@ from __future__ import annotations
 import gettext
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -62,6 +64,41 @@ def name_size(patient: PatientView) -> str:
     return "name-long" if length > 90 else "name-medium" if length > 40 else ""
 
 
+# The values slot() takes out of the document being rendered; None: print them in place.
+_TAKEN: ContextVar[dict[str, Markup] | None] = ContextVar("docgen_slot_values", default=None)
+_SLOT_NAME = re.compile(r"[a-z][a-z_]{0,30}")
+
+
+def slot(name: str, value: object, anchor: str = "top") -> Markup:
+    """A patient value's own place in a document (docgen.layer).
+
+    While a document body is rendered (:func:`render_body`) the value is taken out and the
+    page keeps an empty placeholder the size of one line (``anchor="bottom"``: of no height,
+    for a value bottom-aligned in its cell); after layout the value is set in that place.
+    The body's HTML, and so its layout, is then the same for every patient.
+    """
+    taken = _TAKEN.get()
+    text = escape(value)
+    if taken is None:
+        return text
+    if not _SLOT_NAME.fullmatch(name) or anchor not in ("top", "bottom"):
+        raise ConfigError(f"templates: slot({name!r}, anchor={anchor!r}) is not a valid slot")
+    if taken.setdefault(name, text) != text:
+        raise ConfigError(f"templates: slot {name} is given two different values")
+    filler = "" if anchor == "bottom" else "\u00a0"
+    return Markup('<div class="slot" data-slot="{}" data-anchor="{}">{}</div>').format(
+        name, anchor, filler
+    )
+
+
+@dataclass(frozen=True)
+class BodyHTML:
+    """A document's HTML without its patient values, and those values by slot name."""
+
+    html: str
+    values: dict[str, Markup]
+
+
 class ConfinedLoader(jinja2.BaseLoader):
     """Reads templates only from real files inside one folder.
 
@@ -104,11 +141,28 @@ def environment(
     )
     env.filters.update(ltr=left_to_right, isolate=isolate, full_name=full_name,
                        date_text=date_text)  # fmt: skip
-    env.globals["name_size"] = name_size
+    env.globals.update(name_size=name_size, slot=slot)
     if translations is None:
         translations = load_translations(resources, language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+def render_body(
+    view: DocumentView,
+    resources: Resources,
+    template: str | None = None,
+    translations: gettext.NullTranslations | None = None,
+) -> BodyHTML:
+    """The document's HTML with every ``slot()`` value taken out (see :func:`slot`)."""
+    token = _TAKEN.set({})
+    try:
+        html = render_html(view, resources, template, translations, check_glyphs=False)
+        values = _TAKEN.get() or {}
+    finally:
+        _TAKEN.reset(token)
+    _check_glyphs(view.kind, html + "".join(values.values()), resources)
+    return BodyHTML(html, values)
 
 
 def render_html(
@@ -116,6 +170,7 @@ def render_html(
     resources: Resources,
     template: str | None = None,
     translations: gettext.NullTranslations | None = None,
+    check_glyphs: bool = True,
 ) -> str:
     env = environment(resources, view.language, translations)
     name = template or f"{view.kind}.html"
@@ -135,9 +190,14 @@ def render_html(
     mark_page = getattr(translations, "mark_page", None)
     if mark_page is not None:
         html = mark_page(html)
-    # A character no bundled font has would print as a box or in a stray system font.
-    missing = unprintable(html, resources.fonts)
+    if check_glyphs:
+        _check_glyphs(view.kind, html, resources)
+    return html
+
+
+def _check_glyphs(kind: str, text: str, resources: Resources) -> None:
+    """A character no bundled font has would print as a box or in a stray system font."""
+    missing = unprintable(text, resources.fonts)
     if missing:
         codes = ", ".join(f"U+{ord(ch):04X}" for ch in missing[:5])
-        raise RenderError(f"{view.kind}: no bundled font has a glyph for {codes}")
-    return html
+        raise RenderError(f"{kind}: no bundled font has a glyph for {codes}")

@@ -17,16 +17,22 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
+from pathlib import Path
 
+from markupsafe import Markup
+
+from docgen.body import Body, DocumentBody, PdfMetadata, body_key, lay_out_body
 from docgen.cache import RenderCache
+from docgen.compose import compose
 from docgen.errors import DocgenError
 from docgen.files import write_atomic as write_atomic  # the public API names it here too
-from docgen.html import render_html
+from docgen.html import render_body
+from docgen.layer import render_layer
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
-from docgen.pdf import render_document, time_limit, write_pdf
+from docgen.pdf import time_limit
 from docgen.request import PacketRequest
 from docgen.site import Site
-from docgen.stamp import PageCode, stamp_codes
+from docgen.stamp import PageCode
 from docgen.viewmodel import build_views
 
 
@@ -79,7 +85,7 @@ def render_packet(
     (docgen.preview). ``cache`` holds laid-out bodies (SPEC §11); None renders without one.
     """
     with time_limit(seconds, "packet"):
-        return _render_packet(request, site, options, translations)
+        return _render_packet(request, site, options, translations, cache)
 
 
 def render_packet_in_child(
@@ -140,6 +146,7 @@ def _render_packet(
     site: Site,
     options: RenderOptions,
     translations: gettext.NullTranslations | None,
+    cache: RenderCache | None,
 ) -> Packet:
     resources = site.resources
     try:
@@ -148,33 +155,54 @@ def _render_packet(
         raise DocgenError(
             "lies too far from today to work out in the site's time zone", field="surgery_at"
         ) from None
-    laid_out = []
-    infos: list[DocumentInfo] = []
-    codes: list[PageCode] = []
-    for view in views:
-        html = render_html(view, resources, translations=translations)
-        document = render_document(html, resources.templates, view.kind)
-        pages = len(document.pages)
-        infos.append(DocumentInfo(view.kind, view.form_id, view.revision, view.language,
-                                  view.copy, first_page=len(codes) + 1, pages=pages,
-                                  fingerprint=view.fingerprint))  # fmt: skip
-        laid_out.append(document)
-        codes += [PageCode(request.mrn, view.form_id, view.revision, n, pages)
-                  for n in range(1, pages + 1)]  # fmt: skip
-        if pages % 2:
-            blank = render_html(view, resources, "blank.html", translations)
-            laid_out.append(render_document(blank, resources.templates, "blank page"))
-            codes.append(PageCode(request.mrn, view.form_id, view.revision, None, pages))
+    documents = [
+        DocumentBody(view.kind, render_body(view, resources, translations=translations),
+                     render_body(view, resources, "blank.html", translations))
+        for view in views
+    ]  # fmt: skip
     first = views[0]
-    pdf = write_pdf(
-        laid_out,
+    metadata = PdfMetadata(
         title=f"{' · '.join(view.title for view in views)}: {first.procedure.name}",
         language=request.language,
         author=site.name,
         subject=", ".join(f"{view.form_id} rev. {view.revision}" for view in views),
-        keywords=[f"fingerprint:{first.fingerprint}", *(view.form_id for view in views)],
-        created=_timestamp(),
+        keywords=(f"fingerprint:{first.fingerprint}", *(view.form_id for view in views)),
     )
-    stamped = stamp_codes(pdf, codes, right_to_left=first.direction == "rtl")
-    return Packet(pdf=stamped, pages=len(codes), documents=tuple(infos), codes=tuple(codes),
+    body = _body(documents, metadata, resources.templates, cache)
+    values: dict[str, Markup] = {}
+    for document in documents:
+        for part in (document.page, document.blank):
+            values.update(part.values)
+    layer = render_layer(list(body.places), values, language=request.language,
+                         direction=first.direction, large_print=options.large_print,
+                         page_size=body.page_size, templates_dir=resources.templates)  # fmt: skip
+    infos: list[DocumentInfo] = []
+    codes: list[PageCode] = []
+    for view, pages in zip(views, body.pages, strict=True):
+        infos.append(DocumentInfo(view.kind, view.form_id, view.revision, view.language,
+                                  view.copy, first_page=len(codes) + 1, pages=pages,
+                                  fingerprint=view.fingerprint))  # fmt: skip
+        codes += [PageCode(request.mrn, view.form_id, view.revision, n, pages)
+                  for n in range(1, pages + 1)]  # fmt: skip
+        if pages % 2:
+            codes.append(PageCode(request.mrn, view.form_id, view.revision, None, pages))
+    pdf = compose(body, layer, codes, first.direction == "rtl", _timestamp())
+    return Packet(pdf=pdf, pages=len(codes), documents=tuple(infos), codes=tuple(codes),
                   approved=first.approved)  # fmt: skip
+
+
+def _body(documents: list[DocumentBody], metadata: PdfMetadata, templates: Path,
+          cache: RenderCache | None) -> Body:  # fmt: skip
+    """The laid-out body from the cache, or laid out now (and kept there)."""
+    if cache is None:
+        return lay_out_body(documents, metadata, templates)
+    key = body_key(documents, metadata, templates)
+    stored = cache.get(key)
+    if stored is not None:
+        try:
+            return Body.from_bytes(stored)
+        except (ValueError, KeyError, TypeError):  # an entry of another format: lay out again
+            pass
+    body = lay_out_body(documents, metadata, templates)
+    cache.put(key, body.to_bytes())
+    return body

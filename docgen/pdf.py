@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,6 +103,33 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
 
 
 @cache
+def _house_style(stylesheet: Path, version: tuple[int, int]) -> tuple[Any, Any]:
+    """The house stylesheet parsed once, with its fonts loaded once, per file version.
+
+    Every document of the process shares the FontConfiguration, so the bundled fonts are
+    read and registered once instead of once per document; an edited stylesheet (another
+    mtime or size) is parsed anew.
+    """
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    root = stylesheet.parent.parent
+    css = CSS(filename=str(stylesheet), font_config=fonts, url_fetcher=_fetcher(root))
+    return css, fonts
+
+
+def house_style(templates_dir: Path) -> tuple[Any, Any]:
+    """``(CSS, FontConfiguration)`` for ``styles/docgen.css`` in this templates folder."""
+    stylesheet = templates_dir.resolve() / "styles" / "docgen.css"
+    try:
+        status = stylesheet.stat()
+    except OSError:
+        raise ConfigError(f"templates: {stylesheet} is missing") from None
+    return _house_style(stylesheet, (status.st_mtime_ns, status.st_size))
+
+
+@cache
 def _fetcher(assets_root: Path) -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -129,8 +157,9 @@ def _fetcher(assets_root: Path) -> Any:
     return AssetFetcher()
 
 
-def render_document(html: str, templates_dir: Path, name: str) -> Document:
-    """Lay out one document; raise RenderError on a refused fetch or any warning."""
+def render_document(html: str, templates_dir: Path, name: str, tagged: bool = True) -> Document:
+    """Lay out one document with the house stylesheet; raise RenderError on a refused fetch
+    or any warning."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
@@ -138,8 +167,9 @@ def render_document(html: str, templates_dir: Path, name: str) -> Document:
     base_url = (root / "documents").as_uri() + "/"
     with _warnings_fail() as capture:
         try:
+            stylesheet, fonts = house_style(root)
             document = HTML(string=html, base_url=base_url, url_fetcher=_fetcher(root)).render(
-                pdf_tags=True
+                stylesheets=[stylesheet], font_config=fonts, pdf_tags=tagged
             )
         except FatalURLFetchingError:  # a BaseException: caught here, never a traceback
             raise RenderError(
@@ -191,3 +221,52 @@ def write_pdf(
         raise RenderError(f"renderer warning: {capture.messages[0]}")
     assert isinstance(pdf, bytes)
     return pdf
+
+
+@dataclass(frozen=True)
+class SlotPlace:
+    """Where a patient value goes on a laid-out page (a ``slot()`` placeholder's box).
+
+    Coordinates are CSS px from the page's top left. ``anchor`` "top": the value's first
+    line starts at ``y`` (a one-line placeholder); "bottom": its last line ends at ``y`` (the
+    header identity, bottom-aligned in its cell, grows upwards).
+    """
+
+    page: int
+    name: str
+    anchor: str
+    x: float
+    y: float
+    width: float
+    height: float
+    style: str  # the CSS the value inherits there: font size and weight, line height, ...
+
+
+def _css_style(style: Any) -> str:
+    line_height = style["line_height"]
+    if hasattr(line_height, "unit"):
+        line_height = f"{line_height.value:.4f}px"
+    return (
+        f"font-size: {style['font_size']:.4f}px; font-weight: {style['font_weight']}; "
+        f"font-style: {style['font_style']}; line-height: {line_height}; "
+        f"text-align: {style['text_align_all']}; direction: {style['direction']}"
+    )
+
+
+def slot_places(document: Document, first_page: int = 0) -> list[SlotPlace]:
+    """Every slot placeholder of a laid-out document, page by page (margin boxes too)."""
+    places: list[SlotPlace] = []
+    for number, page in enumerate(document.pages, start=first_page):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None or box.element_tag != "div" or "data-slot" not in element.attrib:
+                continue
+            if type(box).__name__ != "BlockBox":  # the div's own box, not an anonymous one
+                continue
+            anchor = element.get("data-anchor", "top")
+            y = box.content_box_y() + (box.height if anchor == "bottom" else 0)
+            places.append(SlotPlace(number, element.get("data-slot"), anchor,
+                                    round(box.content_box_x(), 3), round(y, 3),
+                                    round(box.width, 3), round(box.height, 3),
+                                    _css_style(box.style)))  # fmt: skip
+    return places

@@ -8,10 +8,8 @@ an artifact so screen readers of the tagged PDF skip it.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-import pikepdf
 import segno
 
 MM = 72 / 25.4
@@ -34,7 +32,8 @@ class PageCode:
         return f"{self.mrn}|{self.form_id}|{self.revision}|{where}"
 
 
-def _qr_operators(text: str, x: float, y: float, size: float) -> bytes:
+def code_operators(text: str, x: float, y: float, size: float) -> bytes:
+    """PDF operators drawing the code for ``text`` at (x, y), marked as an artifact."""
     matrix = segno.make(text, error="m", micro=False, boost_error=False).matrix
     count = len(matrix)
     ops = ["/Artifact BMC", "q", "0 0 0 rg", f"{size / count:.5f} 0 0 {size / count:.5f} "
@@ -54,18 +53,9 @@ def _qr_operators(text: str, x: float, y: float, size: float) -> bytes:
     return ("\n".join(ops) + "\n").encode("ascii")
 
 
-def stamp_codes(pdf_bytes: bytes, codes: list[PageCode], right_to_left: bool) -> bytes:
-    """Draw one code per page; the result is saved deterministically (stable /ID)."""
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        if len(pdf.pages) != len(codes):
-            raise ValueError("one page code per page")
-        for page, code in zip(pdf.pages, codes, strict=True):
-            left, _bottom, right, top = (float(v) for v in page.mediabox)
-            x = right - CODE_SIDE - CODE_SIZE if right_to_left else left + CODE_SIDE
-            y = top - CODE_TOP - CODE_SIZE
-            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(pdf, b"Q\n" + _qr_operators(code.text, x, y,
-                                                                         CODE_SIZE)))  # fmt: skip
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True)
-        return out.getvalue()
+def code_position(
+    page_width: float, page_height: float, right_to_left: bool
+) -> tuple[float, float]:
+    """Bottom-left corner of the code on a page, in PDF points."""
+    x = page_width - CODE_SIDE - CODE_SIZE if right_to_left else CODE_SIDE
+    return x, page_height - CODE_TOP - CODE_SIZE

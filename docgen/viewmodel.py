@@ -99,8 +99,7 @@ class ScheduleView:
     date: str  # with weekday
     time: str
     arrival_time: str  # the time alone, or date and time when arrival is on another day
-    abstinence_date: str
-    abstinence_time: str
+    abstinence_from: str  # date and time the 48 hours without alcohol and smoking begin
     abstinence_started: bool  # the 48 hours began before printing: "start now"
     fasting: str  # "required" or "not-required"
     last_food: str | None  # "Tuesday, 1 December 2026 at 23:00", translated
@@ -221,8 +220,7 @@ def _schedule(
         arrival_time=(
             fmt.time(timing.arrival_at) if same_day else moment_text(timing.arrival_at, fmt, _)
         ),
-        abstinence_date=fmt.full_date(timing.abstinence_from),
-        abstinence_time=fmt.time(timing.abstinence_from),
+        abstinence_from=moment_text(timing.abstinence_from, fmt, _),
         abstinence_started=abstinence_started(timing, zone),
         fasting="required" if food else "not-required",
         last_food=moment_text(food, fmt, _) if food else None,

@@ -1,0 +1,132 @@
+"""Packet body: every document of a packet laid out without its patient values.
+
+The body's HTML is the same for every patient with the same procedure, levels, side,
+language, site and options (docgen.html ``slot()`` takes the patient values out), so its
+key is a hash of exactly what WeasyPrint reads: that HTML, the files of the templates folder
+it may fetch (stylesheets, fonts, images), and the versions of docgen and WeasyPrint. Any
+edit to a procedure file, a translation, the site or a template changes the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+from docgen.errors import RenderError
+from docgen.html import BodyHTML
+from docgen.pdf import SlotPlace, render_document, slot_places, write_pdf
+
+FORMAT = b"docgen-body 1\n"
+# The body's creation date; docgen.compose writes the packet's own.
+PLACEHOLDER_DATE = "2000-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class DocumentBody:
+    """One document of the body: its HTML, and that of the blank page that may follow it."""
+
+    name: str
+    page: BodyHTML
+    blank: BodyHTML
+
+
+@dataclass(frozen=True)
+class PdfMetadata:
+    title: str
+    language: str
+    author: str
+    subject: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Body:
+    pdf: bytes
+    pages: tuple[int, ...]  # each document's own pages, without a blank page after it
+    places: tuple[SlotPlace, ...]  # page numbers count from 0 within the packet
+    page_size: tuple[float, float]  # CSS px
+
+    def to_bytes(self) -> bytes:
+        head = {"pages": self.pages, "places": [asdict(place) for place in self.places],
+                "page_size": self.page_size}  # fmt: skip
+        encoded = json.dumps(head, separators=(",", ":")).encode("utf-8")
+        return FORMAT + str(len(encoded)).encode("ascii") + b"\n" + encoded + self.pdf
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Body:
+        if not data.startswith(FORMAT):
+            raise ValueError("not a docgen body")
+        size_line, _, rest = data[len(FORMAT):].partition(b"\n")
+        head = json.loads(rest[: int(size_line)])
+        return cls(
+            pdf=rest[int(size_line):],
+            pages=tuple(head["pages"]),
+            places=tuple(SlotPlace(**place) for place in head["places"]),
+            page_size=(head["page_size"][0], head["page_size"][1]),
+        )
+
+
+@cache
+def _assets_digest(root: Path, files: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for name, _mtime, _size in files:
+        digest.update(name.encode("utf-8") + b"\0" + (root / name).read_bytes())
+    return digest.hexdigest()
+
+
+def assets_digest(templates_dir: Path) -> str:
+    """A hash of every file the renderer may fetch; read again only when one changes."""
+    root = templates_dir.resolve()
+    files = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix != ".toml":  # procedure and site files: in the HTML
+            status = path.stat()
+            files.append((str(path.relative_to(root)), status.st_mtime_ns, status.st_size))
+    return _assets_digest(root, tuple(files))
+
+
+def body_key(documents: list[DocumentBody], metadata: PdfMetadata, templates_dir: Path) -> str:
+    """The cache key of a body: everything its layout and its PDF are made from."""
+    from weasyprint import __version__ as weasyprint_version
+
+    from docgen import __version__
+
+    digest = hashlib.sha256(FORMAT)
+    digest.update(f"docgen {__version__} weasyprint {weasyprint_version}\0".encode())
+    digest.update(assets_digest(templates_dir).encode("ascii"))
+    digest.update(json.dumps(asdict(metadata)).encode("utf-8"))
+    for document in documents:
+        for html in (document.page.html, document.blank.html):
+            digest.update(b"\0" + hashlib.sha256(html.encode("utf-8")).digest())
+    return digest.hexdigest()
+
+
+def lay_out_body(
+    documents: list[DocumentBody], metadata: PdfMetadata, templates_dir: Path
+) -> Body:
+    """Lay out each document (and a blank page after an odd page count) into one PDF."""
+    laid_out = []
+    pages: list[int] = []
+    places: list[SlotPlace] = []
+    count = 0
+    for document in documents:
+        laid = render_document(document.page.html, templates_dir, document.name)
+        places += slot_places(laid, first_page=count)
+        pages.append(len(laid.pages))
+        laid_out.append(laid)
+        count += len(laid.pages)
+        if len(laid.pages) % 2:
+            blank = render_document(document.blank.html, templates_dir, "blank page")
+            places += slot_places(blank, first_page=count)
+            laid_out.append(blank)
+            count += len(blank.pages)
+    sizes = {(page.width, page.height) for laid in laid_out for page in laid.pages}
+    if len(sizes) != 1:
+        raise RenderError("every page of a packet must have the same size")
+    pdf = write_pdf(laid_out, title=metadata.title, language=metadata.language,
+                    author=metadata.author, subject=metadata.subject,
+                    keywords=list(metadata.keywords), created=PLACEHOLDER_DATE)  # fmt: skip
+    return Body(pdf, tuple(pages), tuple(places), sizes.pop())

@@ -1,0 +1,138 @@
+"""Patient layer: one packet's patient values, laid out once each on a single page.
+
+The body of a packet (docgen.body) holds an empty placeholder wherever a patient value
+goes. Here each distinct value-and-place ("band") is laid out with WeasyPrint in the type
+its place would give it, one band under the other on one page, so that docgen.compose can
+take each band out (by its tags) and set it in its places. The identity in the header is
+one band, drawn on every page. A value too wide for its one-line place is set smaller to fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from docgen.errors import RenderError
+from docgen.pdf import SlotPlace, render_document
+
+GAP = 12.0  # CSS px between two bands
+RISE = 200.0  # room above a bottom-anchored band (the identity wraps upwards in its cell)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Where one band lies on the layer page (CSS px from its top)."""
+
+    at: float  # the value's top (anchor "top") or bottom (anchor "bottom")
+    clip_top: float
+    clip_bottom: float
+
+
+BandKey = tuple[str, str, float, float, float, str]
+
+
+def band_key(place: SlotPlace) -> BandKey:
+    """Places that show the same value in the same width and type share one band."""
+    return (place.name, place.anchor, place.x, place.width, place.height, place.style)
+
+
+@dataclass(frozen=True)
+class Layer:
+    pdf: bytes  # one page, the size of the packet's pages, tagged: one Div per band
+    bands: dict[BandKey, Band]  # in the order of those Divs
+
+
+def _arrange(keys: list[BandKey]) -> dict[BandKey, Band]:
+    bands: dict[BandKey, Band] = {}
+    cursor = GAP
+    for key in sorted(keys, key=lambda key: key[1] != "bottom"):  # bottom-anchored first
+        _name, anchor, _x, _width, height, _style = key
+        if anchor == "bottom":
+            cursor += RISE
+            bands[key] = Band(cursor, cursor - RISE, cursor + GAP / 2)
+            cursor += GAP
+        else:
+            bands[key] = Band(cursor, cursor - GAP / 2, cursor + height + GAP / 2)
+            cursor += height + GAP
+    return bands
+
+
+def _band_html(index: int, key: BandKey, band: Band, value: Markup, page_height: float,
+               scale: float) -> Markup:  # fmt: skip
+    _name, anchor, x, width, _height, style = key
+    where = (f"bottom: {page_height - band.at:.3f}px" if anchor == "bottom"
+             else f"top: {band.at:.3f}px; white-space: nowrap")  # fmt: skip
+    fit = f"; font-size: {scale:.4f}em" if scale < 1 else ""
+    return Markup(
+        '<div data-band="{}" style="position: absolute; left: {:.3f}px; width: {:.3f}px; {}; {}">'
+        '<div style="{}">{}</div></div>'
+    ).format(index, x, width, Markup(where), Markup(style), Markup(fit.lstrip("; ")), value)
+
+
+def _overflow(document: Any, widths: dict[int, float]) -> dict[int, float]:
+    """Bands whose one-line value is wider than its place: the factor that makes it fit."""
+    too_wide: dict[int, float] = {}
+    for box in document.pages[0]._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is None or type(box).__name__ != "BlockBox" or "data-band" not in element.attrib:
+            continue
+        index = int(element.get("data-band"))
+        texts = [part for part in box.descendants() if type(part).__name__ == "TextBox"]
+        if index not in widths or not texts:
+            continue
+        extent = max(t.position_x + t.width for t in texts) - min(t.position_x for t in texts)
+        if extent > widths[index] + 0.5:
+            too_wide[index] = widths[index] / extent * 0.995
+    return too_wide
+
+
+def render_layer(
+    places: list[SlotPlace],
+    values: dict[str, Markup],
+    *,
+    language: str,
+    direction: str,
+    large_print: bool,
+    page_size: tuple[float, float],
+    templates_dir: Path,
+) -> Layer:
+    """Lay out every band of one packet on one page and return it as a small PDF."""
+    keys = list(dict.fromkeys(band_key(place) for place in places))
+    missing = {key[0] for key in keys} - values.keys()
+    if missing:
+        raise RenderError(f"no value for the slot(s) {', '.join(sorted(missing))}")
+    arranged = _arrange(keys)
+    bands = {key: arranged[key] for key in keys}  # in the order of the layer's HTML
+    width, height = page_size
+    if bands and max(band.clip_bottom for band in bands.values()) > height:
+        raise RenderError("the patient values do not fit on one layer page")
+    one_line = {index: key[3] for index, key in enumerate(keys) if key[1] == "top"}
+    scales: dict[int, float] = {}
+    for _attempt in range(2):  # the second layout only when a value had to be set smaller
+        html = _layer_html(keys, bands, values, scales, language, direction, large_print,
+                           width, height)  # fmt: skip
+        # Tagged: the tags tell docgen.compose which drawn text belongs to which band.
+        document = render_document(html, templates_dir, "patient layer")
+        too_wide = _overflow(document, one_line)
+        if not too_wide or scales:
+            break
+        scales = too_wide
+    return Layer(document.write_pdf(pdf_tags=True), bands)
+
+
+def _layer_html(keys: list[BandKey], bands: dict[BandKey, Band], values: dict[str, Markup],
+                scales: dict[int, float], language: str, direction: str, large_print: bool,
+                width: float, height: float) -> str:  # fmt: skip
+    classes = "layer large-print" if large_print else "layer"
+    parts = [
+        Markup('<!DOCTYPE html><html lang="{}" dir="{}" class="{}"><head><meta charset="utf-8">'
+               "<style>@page {{ size: {:.3f}px {:.3f}px; margin: 0 }}</style></head><body>"
+               ).format(language, direction, classes, width, height)
+    ]
+    parts += [_band_html(index, key, bands[key], values[key[0]], height, scales.get(index, 1.0))
+              for index, key in enumerate(keys)]  # fmt: skip
+    parts.append(Markup("</body></html>"))
+    return str(escape("").join(parts))
