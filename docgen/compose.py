@@ -89,11 +89,13 @@ def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool
         forms = [pdf.copy_foreign(form) for form in _band_forms(top, len(layer.bands))]
         for number, (page, code) in enumerate(zip(pdf.pages, codes, strict=True)):
             left, bottom, right, upper = (float(v) for v in page.mediabox)
+            used = {band_key(place) for place in body.places if place.page == number}
             names = {}
-            for index in {band for band, key in enumerate(layer.bands)
-                          if any(p.page == number and band_key(p) == key for p in body.places)}:
-                names[index] = str(page.add_resource(forms[index], pikepdf.Name.XObject,
-                                                     prefix="Patient"))  # fmt: skip
+            for index, key in enumerate(layer.bands):
+                if key in used:  # a fixed name: pikepdf's generated names are random
+                    name = pikepdf.Name(f"/DocgenPatient{index}")
+                    page.add_resource(forms[index], pikepdf.Name.XObject, name)
+                    names[index] = str(name)
             x, y = code_position(right - left, upper - bottom, right_to_left)
             page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(pdf, b"Q\n" + _placements(body, layer, number, names)

@@ -65,10 +65,46 @@ def pages_text(pdf: bytes) -> list[str]:
     return [re.sub(r"(?<=\w)- (?=\w)", "-", text) for text in folded]
 
 
+KEY_TIME_LABELS = ("Date", "Procedure time", "Please arrive at", "No alcohol or smoking from",
+                   "Last food", "Last drink")  # fmt: skip
+
+
+def key_times(pdf: bytes) -> dict[str, str]:
+    """The checklist's key-times table (English), label -> value, read by position.
+
+    Patient values are placed onto the laid-out page (docgen.layer), so they come last in
+    the page's text; here each value is read where it is printed: right of its label.
+    """
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    rows: dict[str, str] = {}
+    for page in document:
+        text = page.get_textpage()
+        if "Your appointment" not in text.get_text_range():
+            continue
+        width, _height = page.get_size()
+        for label in KEY_TIME_LABELS:
+            search = text.search(label.split(" smoking")[0], match_case=True,
+                                 match_whole_word=True)  # fmt: skip
+            found = search.get_next()
+            if found is None:
+                continue
+            boxes = [text.get_charbox(found[0] + offset) for offset in range(found[1])]
+            right = max(box[2] for box in boxes)
+            bottom, top = min(box[1] for box in boxes), max(box[3] for box in boxes)
+            column = max(right + 8, width * 0.34)  # the value column starts near 36 %
+            value = text.get_text_bounded(column, bottom - 1, width, top + 1)
+            rows[label] = " ".join(value.replace("\u00a0", " ").split())
+        break
+    return rows
+
+
 class Rendered:
     def __init__(self, packet: Packet) -> None:
         self.packet = packet
         self.pages = pages_text(packet.pdf)
+        self.key_times = key_times(packet.pdf)
 
     def document_pages(self, kind: str) -> list[str]:
         info = next(d for d in self.packet.documents if d.kind == kind)

@@ -15,7 +15,7 @@ from docgen.errors import ConfigError, DocgenError
 from docgen.packet import render_packet
 from docgen.request import validate_record
 from docgen.site import load_site
-from tests.conftest import pages_text, record
+from tests.conftest import key_times, pages_text, record
 
 DEMO = load_site().resources.templates / "sites" / "demo.toml"
 BAND = "NOT APPROVED FOR CLINICAL USE AT Riverside Demo Hospital"
@@ -110,9 +110,10 @@ def test_review_lists_every_text_with_sign_off(tmp_path: Path) -> None:
 def test_en_us_site_prints_us_dates_and_clock(tmp_path: Path, catalog: Any) -> None:
     site = load_site(site_file(tmp_path, top='locale = "en_US"\n'))
     request = validate_record(record(surgery_at="2026-12-02T14:00"), catalog, site)
-    text = " ".join(pages_text(render_packet(request, site).pdf))
+    pdf = render_packet(request, site).pdf
+    text = " ".join(pages_text(pdf))
     assert "Wednesday, December 2, 2026" in text and "2:00" in text and "PM" in text
-    assert "Last food: Wednesday, December 2, 2026 at 8:00" in text
+    assert key_times(pdf)["Last food"] == "Wednesday, December 2, 2026 at 8:00 AM"
     spanish = validate_record(record(language="es"), catalog, site)
     assert "2 de diciembre de 2026" in " ".join(pages_text(render_packet(spanish, site).pdf))
 

@@ -82,11 +82,14 @@ def test_practitioner_is_printed(render: Any) -> None:
 def test_preop_checklist_has_every_element(
     render: Any, procedure: str, region: str, level: str
 ) -> None:
-    text = render(**fields(procedure, level)).document_text("preop")
+    rendered = render(**fields(procedure, level))
+    text = rendered.document_text("preop")
+    assert rendered.key_times["Date"] == "Wednesday, 2 December 2026"
+    assert rendered.key_times["Procedure time"] == "08:30"
+    assert rendered.key_times["Please arrive at"] == "07:30"
+    assert rendered.key_times["No alcohol or smoking from"] == "Monday, 30 November 2026 at 08:30"
     for expected in [
-        "Wednesday, 2 December 2026", "08:30", "Please arrive at 07:30",
-        "No alcohol and no smoking from Monday, 30 November 2026 at 08:30",
-        "blood thinners", "Do not stop any medicine on your own",
+        "No alcohol and no smoking from the time in the table above", "blood thinners", "Do not stop any medicine on your own",
         "blood tests, an ECG", "X-rays", "MRI or CT scans",
         "Remove all metal objects", "rings, bracelets, earrings, piercings",
         "loose, comfortable clothing", "Checked on admission", "Nurse", "Signature",
@@ -110,19 +113,23 @@ def test_discharge_sheet_has_every_element(
 
 
 def test_fasting_and_abstinence_for_a_morning_list(render: Any) -> None:
-    text = render(surgery_at="2026-12-02T08:30").document_text("preop")
-    assert "No alcohol and no smoking from Monday, 30 November 2026 at 08:30" in text
-    assert "Last food: midnight at the end of Tuesday, 1 December 2026." in text
-    assert "Last drink: midnight at the end of Tuesday, 1 December 2026." in text
+    rendered = render(surgery_at="2026-12-02T08:30")
+    text, times = rendered.document_text("preop"), rendered.key_times
+    assert times["No alcohol or smoking from"] == "Monday, 30 November 2026 at 08:30"
+    assert times["Last food"] == "midnight at the end of Tuesday, 1 December 2026"
+    assert times["Last drink"] == "midnight at the end of Tuesday, 1 December 2026"
+    assert "No alcohol and no smoking from the time in the table above" in text
     assert "light breakfast" not in text
 
 
 def test_fasting_and_abstinence_for_an_afternoon_list(render: Any) -> None:
-    text = render(surgery_at="2026-12-02T14:00").document_text("preop")
-    assert "No alcohol and no smoking from Monday, 30 November 2026 at 14:00" in text
-    assert "Last food: Wednesday, 2 December 2026 at 08:00. You may have a light breakfast" in text
-    assert "Last drink: Wednesday, 2 December 2026 at 09:00." in text
-    assert "Please arrive at 13:00" in text
+    rendered = render(surgery_at="2026-12-02T14:00")
+    text, times = rendered.document_text("preop"), rendered.key_times
+    assert times["No alcohol or smoking from"] == "Monday, 30 November 2026 at 14:00"
+    assert times["Last food"] == "Wednesday, 2 December 2026 at 08:00"
+    assert "you may have a light breakfast before your last food time" in text
+    assert times["Last drink"] == "Wednesday, 2 December 2026 at 09:00"
+    assert times["Please arrive at"] == "13:00"
 
 
 def test_local_anaesthetic_only_needs_no_fasting_or_escort(render: Any) -> None:

@@ -19,15 +19,18 @@ from docgen.options import RenderOptions
 from docgen.packet import render_packet
 from docgen.request import validate_record
 from docgen.site import Site, parse_site
-from tests.conftest import pages_text, record
+from tests.conftest import key_times, pages_text, record
 
 GENERAL = {"procedure": "discectomy", "side": "left"}
 PREOP = RenderOptions(documents=("preop",))
 
 
 def preop_text(site: Site, catalog: Catalog, **changes: Any) -> str:
+    """The checklist's text, with its key-times rows read by position as "label: value."."""
     request = validate_record(record(**changes), catalog, site)
-    return " ".join(pages_text(render_packet(request, site, PREOP).pdf))
+    pdf = render_packet(request, site, PREOP).pdf
+    rows = " ".join(f"{label}: {value}." for label, value in key_times(pdf).items())
+    return " ".join(pages_text(pdf)) + " " + rows
 
 
 def refusal(site: Site, catalog: Catalog, **changes: Any) -> str:
@@ -41,18 +44,18 @@ def refusal(site: Site, catalog: Catalog, **changes: Any) -> str:
     [
         # Surgery at midnight: the day before is the day of the fast and of arrival.
         ("2026-11-25", "2026-12-02T00:00", [
-            "Please arrive at Tuesday, 1 December 2026 at 23:00",
+            "Please arrive at: Tuesday, 1 December 2026 at 23:00.",
             "Last food: Tuesday, 1 December 2026 at 18:00.",
             "Last drink: Tuesday, 1 December 2026 at 22:00.",
         ]),
         ("2026-11-25", "2026-12-02T00:30", [
-            "Please arrive at Tuesday, 1 December 2026 at 23:30",
+            "Please arrive at: Tuesday, 1 December 2026 at 23:30.",
             "Last food: Tuesday, 1 December 2026 at 18:30.",
             "Last drink: Tuesday, 1 December 2026 at 22:30.",
         ]),
         ("2026-11-25", "2026-12-02T12:00", [
-            "Please arrive at 11:00",
-            "Last food: Wednesday, 2 December 2026 at 06:00. You may have a light breakfast",
+            "Please arrive at: 11:00.",
+            "Last food: Wednesday, 2 December 2026 at 06:00.", "you may have a light breakfast",
             "Last drink: Wednesday, 2 December 2026 at 09:00.",
         ]),
         ("2026-11-25", "2026-12-02T14:59", [
@@ -61,41 +64,41 @@ def refusal(site: Site, catalog: Catalog, **changes: Any) -> str:
         ]),
         # A night list is not an afternoon list: the hours decide.
         ("2026-11-25", "2026-12-02T23:30", [
-            "Please arrive at 22:30",
+            "Please arrive at: 22:30.",
             "Last food: Wednesday, 2 December 2026 at 17:30.",
-            "Last drink: Wednesday, 2 December 2026 at 21:30. Until then you may drink water",
+            "Last drink: Wednesday, 2 December 2026 at 21:30.", "until your last drink time you may drink water",
         ]),
         # Month end, year end and leap day: the fast starts at midnight of the day before.
         ("2026-11-25", "2026-12-01T08:00", [
             "Last food: midnight at the end of Monday, 30 November 2026.",
-            "No alcohol and no smoking from Sunday, 29 November 2026 at 08:00",
+            "No alcohol or smoking from: Sunday, 29 November 2026 at 08:00.",
         ]),
         ("2026-11-25", "2027-01-01T00:30", [
-            "Please arrive at Thursday, 31 December 2026 at 23:30",
+            "Please arrive at: Thursday, 31 December 2026 at 23:30.",
             "Last food: Thursday, 31 December 2026 at 18:30.",
         ]),
         ("2027-06-01", "2028-03-01T09:00", [
             "Last food: midnight at the end of Tuesday, 29 February 2028.",
-            "No alcohol and no smoking from Monday, 28 February 2028 at 09:00",
+            "No alcohol or smoking from: Monday, 28 February 2028 at 09:00.",
         ]),
         ("2027-06-01", "2028-02-29T14:00", [
             "Last food: Tuesday, 29 February 2028 at 08:00.",
-            "No alcohol and no smoking from Sunday, 27 February 2028 at 14:00",
+            "No alcohol or smoking from: Sunday, 27 February 2028 at 14:00.",
         ]),
         # Clocks forward on 28 March 2027 (01:00 GMT -> 02:00 BST): 48 real hours.
         ("2027-03-01", "2027-03-29T08:30", [
-            "No alcohol and no smoking from Saturday, 27 March 2027 at 07:30",
+            "No alcohol or smoking from: Saturday, 27 March 2027 at 07:30.",
         ]),
         ("2027-03-01", "2027-03-28T03:30", [
-            "Please arrive at 02:30",
+            "Please arrive at: 02:30.",
             "Last food: Saturday, 27 March 2027 at 20:30.",
         ]),
         # Clocks back on 31 October 2027 (02:00 BST -> 01:00 GMT).
         ("2027-10-01", "2027-11-01T08:30", [
-            "No alcohol and no smoking from Saturday, 30 October 2027 at 09:30",
+            "No alcohol or smoking from: Saturday, 30 October 2027 at 09:30.",
         ]),
         ("2027-10-01", "2027-10-31T03:00", [
-            "Please arrive at 02:00",
+            "Please arrive at: 02:00.",
             "Last food: Saturday, 30 October 2027 at 22:00.",
         ]),
     ],
@@ -143,7 +146,7 @@ def test_repeated_hour_needs_an_offset_or_a_site_rule(
     )
     # 01:30 GMT (the second one): arrival one real hour earlier is 01:30 BST.
     text = preop_text(site, catalog, surgery_at="2027-10-31T01:30+00:00", **GENERAL)
-    assert "Procedure time 01:30" in text and "Please arrive at 01:30" in text
+    assert "Procedure time: 01:30." in text and "Please arrive at: 01:30." in text
     later = _site_with(site, ambiguous_time="later")
     assert validate_record(record(surgery_at="2027-10-31T01:30"), catalog, later).surgery_at.fold
 
@@ -181,7 +184,8 @@ def test_started_abstinence_says_start_now_and_the_cli_warns(
     monkeypatch.setenv("DOCGEN_TODAY", "2026-12-01")
     text = preop_text(site, catalog, surgery_at="2026-12-02T14:00")
     assert "Start now: no alcohol and no smoking until after your procedure." in text
-    assert "began on Monday, 30 November 2026 at 14:00" in text
+    assert "The 48 hours before it have already begun." in text
+    assert "No alcohol or smoking from: Monday, 30 November 2026 at 14:00." in text
     patient = tmp_path / "patient.json"
     patient.write_text(json.dumps(record(surgery_at="2026-12-02T14:00")), encoding="utf-8")
     result = CliRunner().invoke(cli, ["packet", str(patient), "-o", str(tmp_path / "p.pdf")])

@@ -114,7 +114,7 @@ def _bidi(catalog: Catalog, message: Any) -> None:
     message.string = "WIT\u202eNESS"
 
 
-NO_ALCOHOL = "No alcohol and no smoking from %(date)s at %(time)s, 48 hours before your procedure, until after it."  # noqa: E501
+NO_ALCOHOL = "%(date)s at %(time)s"
 
 
 @pytest.mark.parametrize(

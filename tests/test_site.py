@@ -117,7 +117,7 @@ def test_configuration_mistakes_are_one_line(
 
 
 def test_arrival_time_follows_the_site(tmp_path: Path, catalog: Any) -> None:
-    from tests.conftest import pages_text
+    from tests.conftest import key_times
 
     site = load_site(site_file(tmp_path, replace=("arrival_lead_minutes = 60",
                                                   "arrival_lead_minutes = 90")))  # fmt: skip
@@ -125,7 +125,7 @@ def test_arrival_time_follows_the_site(tmp_path: Path, catalog: Any) -> None:
 
     pdf = render_packet(validate_record(record(), catalog, site), site,
                         RenderOptions(documents=("preop",))).pdf  # fmt: skip
-    assert "Please arrive at 07:00" in " ".join(pages_text(pdf))
+    assert key_times(pdf)["Please arrive at"] == "07:00"
 
 
 def test_file_mode_follows_the_umask_unless_the_site_wants_private_files(tmp_path: Path) -> None:

@@ -132,18 +132,18 @@ def edit(path: Path, msgid: str, translation: str) -> None:
 
 
 NO_ALCOHOL = (
-    "No alcohol and no smoking from %(date)s at %(time)s, 48 hours before your procedure, "
-    "until after it."
+    "No alcohol and no smoking from the time in the table above until after your procedure. "
+    "That is the 48 hours before it."
 )
 
 
 @pytest.mark.parametrize(
     ("language", "msgid", "translation", "reason"),
     [
-        ("es", NO_ALCOHOL, "Sin alcohol ni tabaco desde el %(date)s a las %(time)s, 24 horas "
+        ("es", NO_ALCOHOL, "Sin alcohol ni tabaco desde la hora de la tabla, 24 horas "
          "antes del procedimiento, hasta después.",
          "numbers of the source missing from the translation: 48"),
-        ("es", NO_ALCOHOL, "Sin alcohol ni tabaco desde el %(date)s a las %(time)s, 48 horas "
+        ("es", NO_ALCOHOL, "Sin alcohol ni tabaco desde la hora de la tabla, 48 horas "
          "antes (2 días) del procedimiento, hasta después.",
          "numbers the source does not have: 2"),
         ("fr", "Pain and what to expect", "Douleur : à quoi vous attendre",
@@ -170,10 +170,10 @@ def test_check_refuses_changed_numbers_and_french_typography(
 def test_numbers_in_arabic_digits_and_arabic_duals_count(tmp_path: Path) -> None:
     site = make_site(tmp_path, languages=("ar",))
     po = tmp_path / "locales" / "ar" / "LC_MESSAGES" / "docgen.po"
-    edit(po, NO_ALCOHOL, "امتنع عن الكحول والتدخين ابتداءً من %(date)s الساعة %(time)s، أي قبل "
+    edit(po, NO_ALCOHOL, "امتنع عن الكحول والتدخين ابتداءً من الوقت المذكور في الجدول، أي قبل "
          "٤٨ ساعة من الإجراء، وحتى انتهاء الإجراء.")  # fmt: skip
     assert run("i18n", "check", "ar", "--site", str(site)).exit_code == 0
-    edit(po, NO_ALCOHOL, "امتنع عن الكحول والتدخين ابتداءً من %(date)s الساعة %(time)s، أي قبل "
+    edit(po, NO_ALCOHOL, "امتنع عن الكحول والتدخين ابتداءً من الوقت المذكور في الجدول، أي قبل "
          "٢٤ ساعة من الإجراء، وحتى انتهاء الإجراء.")  # fmt: skip
     assert "missing from the translation: 48" in run("i18n", "check", "ar", "--site",
                                                      str(site)).output  # fmt: skip
