@@ -142,7 +142,7 @@ class RenderCache:
         """Entries and their total size; ConfigError when the folder cannot be used."""
         self._check_usable()
         entries, total = 0, 0
-        for _, _, size in self._scan(remove_stale=False):
+        for _, _, size in self._listed(remove_stale=False):
             entries += 1
             total += size
         return CacheStats(self.folder, entries, total, self.max_bytes)
@@ -151,7 +151,7 @@ class RenderCache:
         """Remove every entry; return how many there were."""
         self._check_usable()
         removed = 0
-        for _, name, _ in self._scan(remove_stale=True):
+        for _, name, _ in self._listed(remove_stale=True):
             with suppress(FileNotFoundError):  # another process evicted it first
                 self._remove(name)
                 removed += 1
@@ -221,6 +221,15 @@ class RenderCache:
 
     # --- An unusable folder --------------------------------------------------------------
 
+    def _listed(self, remove_stale: bool) -> list[tuple[int, str, int]]:
+        """:meth:`_scan` for the commands: a folder that cannot be read is one clear line."""
+        try:
+            return self._scan(remove_stale)
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise ConfigError(f"the folder cannot be read ({reason})",
+                              field=f"render cache {self.folder}") from None  # fmt: skip
+
     def _check_usable(self) -> None:
         """ConfigError naming the folder when it cannot hold entries (a file in the way, no
         permission); a folder not made yet is fine when it could be made."""
@@ -231,8 +240,8 @@ class RenderCache:
         if not existing.is_dir():
             shown = "it" if existing == self.folder else str(existing)
             raise ConfigError(f"not a folder: a file is in the way ({shown})", field=where)
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise ConfigError("the folder cannot be written (permission denied)", field=where)
+        if not os.access(existing, os.R_OK | os.W_OK | os.X_OK):
+            raise ConfigError("the folder cannot be used (permission denied)", field=where)
 
     def _unusable(self, error: OSError) -> None:
         """Say once per process that the cache is off; rendering goes on without it."""

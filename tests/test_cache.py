@@ -310,12 +310,36 @@ def test_cache_commands_report_an_unusable_folder_in_one_line(
     assert result.output == (
         f"error: render cache {in_the_way}: not a folder: a file is in the way (it)\n"
     )
+    result = run("cache", command, "--cache-dir", str(in_the_way))
+    assert result.exit_code == 2 and result.output.startswith("error: render cache ")
     result = run("cache", command, "--cache-dir", str(in_the_way / "below"))
     assert result.exit_code == 2
     assert result.output == (
         f"error: render cache {in_the_way / 'below'}: not a folder: a file is in the way "
         f"({in_the_way})\n"
     )
+
+
+def test_cache_commands_report_a_folder_without_permission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The tests may run as root, for whom every folder is writable: the checks are faked.
+    RenderCache(tmp_path).put(key("a"), b"a")
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_module.os, "access", lambda *a, **k: False)
+        result = run("cache", "stats", "--cache-dir", str(tmp_path))
+    assert (result.exit_code, result.output) == (
+        2, f"error: render cache {tmp_path}: the folder cannot be used (permission denied)\n"
+    )  # fmt: skip
+
+    def refused(path: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache_module.os, "scandir", refused)
+    result = run("cache", "clear", "--cache-dir", str(tmp_path))
+    assert (result.exit_code, result.output) == (
+        2, f"error: render cache {tmp_path}: the folder cannot be read (Permission denied)\n"
+    )  # fmt: skip
 
 
 # --- The cache reaches every renderer --------------------------------------------------------
@@ -363,6 +387,9 @@ def test_packet_and_demo_take_the_cache_options(
     assert render() == RenderCache(private_cache_dir)  # DOCGEN_CACHE_DIR
     assert render("--cache-dir", str(tmp_path / "mine")) == RenderCache(tmp_path / "mine")
     assert render("--no-cache") is None
+    in_the_way = tmp_path / "file"
+    in_the_way.write_bytes(b"x")  # unusable: still prints (the store misses and stores nothing)
+    assert render("--cache-dir", str(in_the_way)) == RenderCache(in_the_way)
     assert render("--cache-dir", str(tmp_path / "mine"), "--no-cache") is None
 
 
@@ -393,7 +420,7 @@ def test_batch_workers_get_the_cache(
 
 def test_serve_takes_the_cache_options() -> None:
     result = run("serve", "--help")
-    assert "--cache-dir DIRECTORY" in result.output and "--no-cache" in result.output
+    assert "--cache-dir DIR " in result.output and "--no-cache" in result.output
 
 
 def test_the_web_app_renders_with_its_cache(

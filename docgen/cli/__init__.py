@@ -42,7 +42,9 @@ instance_option = click.option(
 cache_dir_option = click.option(
     "--cache-dir",
     "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    # Not checked here: a folder that cannot be used must not stop a render (docgen.cache).
+    type=click.Path(readable=False, path_type=Path),
+    metavar="DIR",
     help="Render cache folder (default: $DOCGEN_CACHE_DIR, else docgen in the user's cache "
     "directory).",
 )
