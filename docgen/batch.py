@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen import __version__
+from docgen.cache import RenderCache
 from docgen.catalog import load_catalog
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.files import open_atomic, write_atomic
@@ -186,15 +187,18 @@ def row_options(row: Row, default: RenderOptions) -> RenderOptions:
 
 
 _worker_site: Site | None = None
+_worker_cache: RenderCache | None = None  # shared by every worker: the store is made for it
 
 
-def _init_worker(site_path: str | None, temp_dir: str | None = None) -> None:
-    global _worker_site
+def _init_worker(site_path: str | None, temp_dir: str | None = None,
+                 cache: RenderCache | None = None) -> None:  # fmt: skip
+    global _worker_site, _worker_cache
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     if temp_dir:  # WeasyPrint's font folders land here and go with it at the end
         os.environ["TMPDIR"] = temp_dir
         tempfile.tempdir = temp_dir
     _worker_site = load_site(Path(site_path) if site_path else None)
+    _worker_cache = cache
 
 
 def _timeout(signum: int, frame: Any) -> None:
@@ -230,7 +234,7 @@ def render_row(
     try:
         _test_fault(row)
         request = validate_record(record, load_catalog(site.resources.procedures), site)
-        packet = render_packet(request, site, options)
+        packet = render_packet(request, site, options, cache=_worker_cache)
         try:
             write_atomic(Path(out_dir) / name, packet.pdf, mode=mode)
         except OSError as error:
@@ -268,9 +272,10 @@ def render_row(
     }
 
 
-def _worker_main(connection: Connection, site_path: str | None, temp_dir: str) -> None:
+def _worker_main(connection: Connection, site_path: str | None, temp_dir: str,
+                 cache: RenderCache | None = None) -> None:  # fmt: skip
     """A worker process: render the rows it is sent, one at a time, until told to stop."""
-    _init_worker(site_path, temp_dir)
+    _init_worker(site_path, temp_dir, cache)
     while True:
         try:
             task = connection.recv()
@@ -287,9 +292,11 @@ def _worker_main(connection: Connection, site_path: str | None, temp_dir: str) -
 class _Pool(WorkerPool):
     """The worker pool of a batch: workers that load the site once and render rows."""
 
-    def __init__(self, size: int, site_path: Path | None, temp_dir: str) -> None:
+    def __init__(self, size: int, site_path: Path | None, temp_dir: str,
+                 cache: RenderCache | None = None) -> None:  # fmt: skip
         # The limits are read here, not at import: tests shorten them.
-        super().__init__(size, _worker_main, (str(site_path) if site_path else None, temp_dir),
+        super().__init__(size, _worker_main,
+                         (str(site_path) if site_path else None, temp_dir, cache),
                          RENDER_TIME_LIMIT, KILL_GRACE, TASKS_PER_WORKER)  # fmt: skip
 
 
@@ -463,10 +470,12 @@ def run_batch(
     progress: Callable[[int, int, int], None] | None = None,
     *,
     strict: bool = False,
+    cache: RenderCache | None = None,
 ) -> BatchResult:
     """Render every row of ``schedule`` into ``out_dir``; see the module docstring.
 
-    ``strict``: refuse the print file when some rows are missing from it.
+    ``strict``: refuse the print file when some rows are missing from it. ``cache``: the
+    render cache every worker shares (SPEC §11); None renders without one.
     """
     site = load_site(site_path)
     opened = open_schedule(schedule)
@@ -481,7 +490,8 @@ def run_batch(
         previous = _previous_items(out_dir)
         temp_dir = tempfile.mkdtemp(prefix="docgen-batch-")
         try:
-            _render(run, conflicts, previous, site_path, jobs, temp_dir, total, progress)
+            _render(run, conflicts, previous, site_path, jobs, temp_dir, total, progress,
+                    cache)
         finally:
             shutil.rmtree(temp_dir, ignore_errors=True)
         result = run.result
@@ -502,12 +512,12 @@ def run_batch(
 def _render(
     run: _Run, conflicts: _Conflicts, previous: dict[int, dict[str, Any]],
     site_path: Path | None, jobs: int | None, temp_dir: str, total: int,
-    progress: Callable[[int, int, int], None] | None,
+    progress: Callable[[int, int, int], None] | None, cache: RenderCache | None = None,
 ) -> None:  # fmt: skip
     result = run.result
     pending: dict[int, dict[str, Any]] = {}
     size = max(1, jobs or os.cpu_count() or 1)
-    pool = _Pool(size, site_path, temp_dir)
+    pool = _Pool(size, site_path, temp_dir, cache)
     planned = _plan(run, conflicts, previous)
     exhausted = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,15 @@ BASE_RECORD: dict[str, Any] = {
 
 
 TODAY = "2026-11-25"  # the schedule's dates lie ahead of it, within a year
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests never write to the user's real cache: DOCGEN_CACHE_DIR is a temporary folder."""
+    folder = tmp_path_factory.mktemp("docgen-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOCGEN_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)

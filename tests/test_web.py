@@ -253,7 +253,7 @@ def test_hostile_values_in_any_field_get_a_message_or_a_pdf(
     """
     rendered: list[Any] = []
 
-    def fake_render(request: Any, site: Any, options: Any) -> Packet:
+    def fake_render(request: Any, site: Any, options: Any, **kw: Any) -> Packet:
         rendered.append(request)
         return Packet(pdf=b"%PDF-1.7 fake", pages=1, documents=(), codes=())
 
@@ -311,7 +311,7 @@ def test_unknown_jobs_are_not_found(client: FlaskClient, path: str) -> None:
 def test_a_bug_answers_a_plain_500_and_logs_only_its_type(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(*args: Any) -> Packet:
+    def broken(*args: Any, **kw: Any) -> Packet:  # kw: the render cache
         raise RuntimeError("Testperson 1960-05-14")
 
     monkeypatch.setattr("docgen.web.nurse.render_packet_in_child", broken)

@@ -1,9 +1,9 @@
 """The ``docgen`` command: parses options, calls the API, turns errors into one line.
 
 Nothing here renders or validates by itself; see docgen.packet and docgen.request. The
-commands live by area: :mod:`docgen.cli.render` (packet, batch, demo, procedures) and
-:mod:`docgen.cli.translate` (i18n). This module holds the group, the shared options and the
-error handling every command uses.
+commands live by area: :mod:`docgen.cli.render` (packet, batch, demo, procedures),
+:mod:`docgen.cli.translate` (i18n), :mod:`docgen.cli.cache` (the render cache) and others.
+This module holds the group, the shared options and the error handling every command uses.
 """
 
 from __future__ import annotations
@@ -36,6 +36,33 @@ instance_option = click.option(
     help="The web app's instance folder: jobs, secret key, users file, audit database "
     "(default: docgen in the user's data directory).",
 )
+
+
+# `docgen cache stats|clear` take the folder only; rendering commands take cache_options.
+cache_dir_option = click.option(
+    "--cache-dir",
+    "cache_dir",
+    # Not checked here: a folder that cannot be used must not stop a render (docgen.cache).
+    type=click.Path(readable=False, path_type=Path),
+    metavar="DIR",
+    help="Render cache folder (default: $DOCGEN_CACHE_DIR, else docgen in the user's cache "
+    "directory).",
+)
+
+
+def cache_options(command: F) -> F:
+    """--cache-dir and --no-cache, resolved into one RenderCache or None (``cache``)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, cache_dir: Path | None, no_cache: bool, **kw: Any) -> Any:
+        from docgen.cache import open_cache
+
+        return command(*args, cache=open_cache(cache_dir, enabled=not no_cache), **kw)
+
+    no_cache_option = click.option(
+        "--no-cache", is_flag=True, help="Lay out every page anew; read and store no cache entry."
+    )
+    return cast(F, cache_dir_option(no_cache_option(wrapper)))
 
 
 def reports_errors(command: F) -> F:
@@ -117,7 +144,7 @@ def cli() -> None:
 
 
 # The command modules register themselves on ``cli`` when imported.
-from docgen.cli import access, clinical, render, serve, translate  # noqa: E402,F401
+from docgen.cli import access, cache, clinical, render, serve, translate  # noqa: E402,F401
 
 
 def main() -> None:

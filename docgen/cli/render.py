@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from docgen.cli import (
+    cache_options,
     cli,
     load_site_option,
     output_folder_option,
@@ -25,7 +26,7 @@ from docgen.options import RenderOptions
 from docgen.timing import START_NOW_WARNING
 
 if TYPE_CHECKING:
-    pass
+    from docgen.cache import RenderCache
 
 F = TypeVar("F", bound=Any)
 
@@ -99,6 +100,7 @@ def _today() -> date:
 @render_options
 @_record_options
 @site_option
+@cache_options
 def packet(
     patient: Path | None,
     output: Path | None,
@@ -106,6 +108,7 @@ def packet(
     template: bool,
     options: RenderOptions,
     site_path: Path | None,
+    cache: RenderCache | None,
     **fields: str | None,
 ) -> None:
     """Render one patient's packet from PATIENT.json (or '-') and/or field options.
@@ -135,7 +138,7 @@ def packet(
         output = Path(f"{request.mrn}-{request.procedure.id}-{request.language}.pdf")
     if output.exists() and not force:
         raise ConfigError("the file exists; add --force to replace it", field="output (-o)")
-    result = render_packet(request, site, options)
+    result = render_packet(request, site, options, cache=cache)
     try:
         write_atomic(output, result.pdf, mode=site.file_mode)
     except OSError as error:
@@ -191,8 +194,10 @@ class _Progress:
     help="With --print-file: write no print file when any row is missing from it.",
 )
 @site_option
+@cache_options
 def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOptions,
-          print_file: bool, strict: bool, site_path: Path | None) -> None:  # fmt: skip
+          print_file: bool, strict: bool, site_path: Path | None,
+          cache: RenderCache | None) -> None:  # fmt: skip
     """Render one packet per row of SCHEDULE.csv into OUT_DIR, with manifest.json,
     report.html (totals, rejected rows and what to fix, every row by surgery time) and
     rejects.csv (the rejected rows plus an error column, ready to fix and run again).
@@ -204,7 +209,8 @@ def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOption
     from docgen.batch import run_batch
 
     result = run_batch(
-        schedule, out_dir, site_path, jobs, options, print_file, _Progress(), strict=strict
+        schedule, out_dir, site_path, jobs, options, print_file, _Progress(), strict=strict,
+        cache=cache,
     )
     for line in result.error_lines:
         click.echo(line, err=True)
@@ -245,7 +251,8 @@ def procedures(as_json: bool, site_path: Path | None) -> None:
 @output_folder_option("Folder for the PDFs.")
 @site_option
 @reports_errors
-def demo(out_dir: Path, site_path: Path | None) -> None:
+@cache_options
+def demo(out_dir: Path, site_path: Path | None, cache: RenderCache | None) -> None:
     """Render sample packets for fictional patients, to see the product at once."""
     from docgen.catalog import load_catalog
     from docgen.demo import demo_file_name, demo_records
@@ -257,7 +264,7 @@ def demo(out_dir: Path, site_path: Path | None) -> None:
     catalog = load_catalog(site.resources.procedures)
     for index, record in enumerate(demo_records(site_today(site.timezone)), start=1):
         request = validate_record(record, catalog, site)
-        result = render_packet(request, site)
+        result = render_packet(request, site, cache=cache)
         path = out_dir / demo_file_name(index, request)
         write_atomic(path, result.pdf)
         click.echo(f"wrote {path} ({result.pages} pages)")

@@ -5,11 +5,22 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from docgen.cli import cli, instance_option, load_site_option, reports_errors, site_option
+from docgen.cli import (
+    cache_options,
+    cli,
+    instance_option,
+    load_site_option,
+    reports_errors,
+    site_option,
+)
 from docgen.errors import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from docgen.cache import RenderCache
 
 
 @cli.command()
@@ -20,7 +31,9 @@ from docgen.errors import EXIT_USAGE
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="Port to listen on (0: any free port).")
 @instance_option
-def serve(site_path: Path | None, host: str, port: int, instance: Path | None) -> None:
+@cache_options
+def serve(site_path: Path | None, host: str, port: int, instance: Path | None,
+          cache: RenderCache | None) -> None:  # fmt: skip
     """Serve the ward web app: the nurse's form and the administrator's batch page."""
     import waitress
 
@@ -36,7 +49,7 @@ def serve(site_path: Path | None, host: str, port: int, instance: Path | None) -
             err=True,
         )
         sys.exit(EXIT_USAGE)
-    app = create_app(site_path, instance)
+    app = create_app(site_path, instance, {"DOCGEN_CACHE": cache})
     # X-Forwarded-* reach the app only when the site trusts a proxy (werkzeug's ProxyFix,
     # set up by docgen.web.auth, then believes exactly that many hops).
     server = waitress.create_server(

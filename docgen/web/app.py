@@ -20,6 +20,7 @@ from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from docgen.cache import RenderCache, open_cache
 from docgen.catalog import load_catalog
 from docgen.packet import write_atomic
 from docgen.site import load_site
@@ -71,7 +72,9 @@ def create_app(
     """The Flask application for ``site_path`` (default: the demo site).
 
     ``instance_path`` holds the job folders and the secret key (default: the user's data
-    directory). ``config`` overrides Flask settings, e.g. for tests.
+    directory). ``config`` overrides Flask settings, e.g. for tests; its ``DOCGEN_CACHE``
+    is the render cache (a :class:`~docgen.cache.RenderCache`, or None for none; default:
+    :func:`~docgen.cache.open_cache`, i.e. $DOCGEN_CACHE_DIR or the user's cache directory).
     """
     instance = Path(instance_path or default_instance_dir()).resolve()
     instance.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -87,15 +90,19 @@ def create_app(
         ALLOWED_HOSTS=site.web.allowed_hosts,
     )
     app.config.update(config or {})
+    if "DOCGEN_CACHE" not in app.config:
+        app.config["DOCGEN_CACHE"] = open_cache()
+    cache: RenderCache | None = app.config["DOCGEN_CACHE"]
     catalog = load_catalog(site.resources.procedures)
     app.extensions["docgen"] = WebState(
         site=site,
         site_path=site_path,
         catalog=catalog,
         ui=ui_translations(site.resources.locales, site.staff_language),
-        jobs=JobStore(instance / "jobs", site.web.retention_hours, site_path),
+        jobs=JobStore(instance / "jobs", site.web.retention_hours, site_path, cache),
         instance=instance,
         procedure_names=nurse.procedure_names(catalog, site.resources, site.staff_language),
+        cache=cache,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from docgen.batch import MANIFEST, PRINT_FILE, run_batch
+from docgen.cache import RenderCache
 from docgen.errors import DocgenError
 from docgen.packet import write_atomic
 
@@ -47,10 +48,12 @@ class JobStatus:
 class JobStore:
     """Job folders under ``root``; a single background thread runs them in order."""
 
-    def __init__(self, root: Path, retention_hours: int, site_path: Path | None) -> None:
+    def __init__(self, root: Path, retention_hours: int, site_path: Path | None,
+                 cache: RenderCache | None = None) -> None:  # fmt: skip
         self.root = root
         self.retention_seconds = retention_hours * 3600
         self.site_path = site_path
+        self.cache = cache  # handed to the batch engine's workers
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock = threading.Lock()
         self._live: dict[str, JobStatus] = {}  # jobs queued or running in this process
@@ -160,7 +163,8 @@ class JobStore:
         self._update(job_id, state="running")
         try:
             run_batch(folder / SCHEDULE, folder / "out", self.site_path, status.jobs,
-                      print_file=status.print_file, progress=self._progress(job_id))  # fmt: skip
+                      print_file=status.print_file, progress=self._progress(job_id),
+                      cache=self.cache)  # fmt: skip
             pack(folder / "out", folder / ZIP_NAME)
         except DocgenError as error:
             self._update(job_id, state="failed", error=str(error))

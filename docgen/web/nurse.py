@@ -122,7 +122,7 @@ def build_packet(record: Mapping[str, object], docs: object, copies: object,
         raise InvalidRecord(problems)
     try:
         # In a child process: a request thread cannot use the signal-based time limit.
-        packet = render_packet_in_child(request_, web.site, options)
+        packet = render_packet_in_child(request_, web.site, options, cache=web.cache)
     except InvalidRecord:
         raise
     except DocgenError as error:  # e.g. a translation not ready to print: one clear line

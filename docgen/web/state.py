@@ -1,4 +1,5 @@
-"""What every view needs: the site, the catalog, the page text and the job store."""
+"""What every view needs: the site, the catalog, the page text, the job store and the
+render cache."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from docgen.cache import RenderCache
 from docgen.catalog import Catalog
 from docgen.site import Site
 
@@ -27,6 +29,7 @@ class WebState:
     jobs: JobStore
     instance: Path
     procedure_names: dict[str, str]  # id -> name in the staff language
+    cache: RenderCache | None  # the render cache (SPEC §11); None: --no-cache
 
 
 def default_instance_dir() -> Path:
