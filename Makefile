@@ -42,6 +42,7 @@ test: $(BIN)/docgen chromium
 bench: $(BIN)/docgen
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_cache.py
 
 screenshots: $(BIN)/docgen chromium
 	$(BIN)/python docs/screenshots.py
