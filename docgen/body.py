@@ -10,10 +10,14 @@ edit to a procedure file, a translation, the site or a template changes the key.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+
+import pikepdf
 
 from docgen.errors import RenderError
 from docgen.html import BodyHTML
@@ -129,4 +133,105 @@ def lay_out_body(
     pdf = write_pdf(laid_out, title=metadata.title, language=metadata.language,
                     author=metadata.author, subject=metadata.subject,
                     keywords=list(metadata.keywords), created=PLACEHOLDER_DATE)  # fmt: skip
-    return Body(pdf, tuple(pages), tuple(places), sizes.pop())
+    return Body(_mark_places(pdf, places), tuple(pages), tuple(places), sizes.pop())
+
+
+# A marked-content point naming a place; docgen.compose puts the value's drawing there.
+MARK = re.compile(rb"/DocgenPlace_(\d+) MP")
+Matrix = tuple[float, float, float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _times(m: Matrix, n: Matrix) -> Matrix:
+    """m then n (PDF's row-vector order, as ``m cm`` applies m to the current matrix n)."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s,
+            e * p + f * r + t, e * q + f * s + u)  # fmt: skip
+
+
+def _inverse(m: Matrix) -> Matrix:
+    a, b, c, d, e, f = m
+    det = a * d - b * c
+    return (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
+
+
+def _mark(place: int, matrix: Matrix) -> list[pikepdf.ContentStreamInstruction]:
+    """Operators that return to the page's own coordinates and name the place there."""
+    numbers = [round(value, 6) for value in _inverse(matrix)]
+    return [
+        pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")),
+        pikepdf.ContentStreamInstruction(numbers, pikepdf.Operator("cm")),
+        pikepdf.ContentStreamInstruction([pikepdf.Name(f"/DocgenPlace_{place}")],
+                                         pikepdf.Operator("MP")),
+        pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
+    ]
+
+
+def _slot_of_mcid(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[int, int]:
+    """Marked-content ID -> the n-th slot placeholder (an Art element) of the page."""
+    tree = pdf.Root.StructTreeRoot
+    nums = tree.ParentTree.Nums
+    by_page = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    owners: dict[int, int] = {}
+    arts: list[tuple[int, int]] = []
+    for mcid, element in enumerate(by_page.get(int(page.StructParents), [])):
+        while "/S" in element and pikepdf.Name.Art != element.S and "/P" in element:
+            element = element.P
+        if element.get("/S") == pikepdf.Name.Art:
+            if element.objgen not in arts:
+                arts.append(element.objgen)
+            owners[mcid] = arts.index(element.objgen)
+    return owners
+
+
+def _mark_places(pdf_bytes: bytes, places: list[SlotPlace]) -> bytes:
+    """Put a mark for each place into the page's drawing, where its value belongs.
+
+    A one-line place: inside its placeholder's marked content, so the value drawn there is
+    read in its place and tagged as the placeholder's text. The header identity: at the
+    end of the page, as an artifact, like the running header it belongs to.
+    """
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        for number, page in enumerate(pdf.pages):
+            mine = [index for index, place in enumerate(places) if place.page == number]
+            if not mine:
+                continue
+            inline = [index for index in mine if places[index].anchor == "top"]
+            owners = _slot_of_mcid(pdf, page) if inline else {}
+            if len(set(owners.values())) != len(inline):
+                raise RenderError(f"page {number + 1}: the value places cannot be found")
+            matrix, saved, open_marks, marked = IDENTITY, [], [], set()
+            drawing: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage]
+            drawing = []
+            for instruction in pikepdf.parse_content_stream(page):
+                operator = str(instruction.operator)
+                if operator == "q":
+                    saved.append(matrix)
+                elif operator == "Q":
+                    matrix = saved.pop()
+                elif operator == "cm":
+                    numbers = [float(value) for value in instruction.operands]
+                    matrix = _times((numbers[0], numbers[1], numbers[2], numbers[3],
+                                     numbers[4], numbers[5]), matrix)  # fmt: skip
+                elif operator in ("BDC", "BMC"):
+                    properties = instruction.operands[-1]
+                    mcid = (int(properties.MCID) if isinstance(properties, pikepdf.Dictionary)
+                            and "/MCID" in properties else None)  # fmt: skip
+                    open_marks.append(owners.get(mcid) if mcid is not None else None)
+                elif operator == "EMC" and open_marks:
+                    slot = open_marks.pop()
+                    if slot is not None and inline[slot] not in marked:
+                        drawing += _mark(inline[slot], matrix)
+                        marked.add(inline[slot])
+                drawing.append(instruction)
+            for index in mine:
+                if places[index].anchor == "bottom":
+                    drawing.append(pikepdf.ContentStreamInstruction(
+                        [pikepdf.Name.Artifact], pikepdf.Operator("BMC")))  # fmt: skip
+                    drawing += _mark(index, matrix)
+                    drawing.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")))
+            page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(drawing))
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True)
+        return out.getvalue()

@@ -1,24 +1,29 @@
 """Composition: a packet's body, its patient layer and its page codes made into one PDF.
 
 Every packet takes this path, whether its body came from the cache or was just laid out,
-so a packet's bytes do not depend on the cache (SPEC §11). pikepdf does the work: each band
-of the layer page (docgen.layer) becomes a form XObject holding that band's text alone, so
-text extraction finds each value once, where it is printed; each is drawn in its places,
-moved there; then the code is drawn on each page and the packet's creation date written.
+so a packet's bytes do not depend on the cache (SPEC §11). pikepdf does the work: the text
+of each band of the layer page (docgen.layer) is taken out of the layer's drawing and set
+at each of its places' marks in the body (docgen.body), moved into place; so each value is
+real text, drawn once per place, read and tagged where it is printed. Then the page code
+is drawn on each page and the packet's own creation date is written.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
 
-from docgen.body import Body
+from docgen.body import MARK, Body
 from docgen.errors import RenderError
 from docgen.layer import Layer, band_key
 from docgen.stamp import CODE_SIZE, PageCode, code_operators, code_position
 
 PX = 0.75  # PDF points per CSS px
+# The layer's resources get names of their own in the body's pages.
+RENAMED = {"Tf": pikepdf.Name.Font, "gs": pikepdf.Name.ExtGState}
+PREFIX = "DocgenP"
 
 
 def _band_owners(layer: pikepdf.Pdf) -> dict[int, int]:
@@ -37,47 +42,38 @@ def _band_owners(layer: pikepdf.Pdf) -> dict[int, int]:
     return owners
 
 
-def _band_forms(layer: pikepdf.Pdf, count: int) -> list[pikepdf.Stream]:
-    """One form XObject per band: the page's drawing state and that band's text only."""
-    page = layer.pages[0]
+def _renamed(instruction: pikepdf.ContentStreamInstruction) -> pikepdf.ContentStreamInstruction:
+    operator = str(instruction.operator)
+    operands = list(instruction.operands)
+    if operator in RENAMED:
+        operands[0] = pikepdf.Name(f"/{PREFIX}{str(operands[0])[1:]}")
+    elif operator in ("Do", "sh", "cs", "CS", "scn", "SCN", "BI"):
+        raise RenderError(f"the patient layer draws with {operator}, which is not placed")
+    return pikepdf.ContentStreamInstruction(operands, instruction.operator)
+
+
+def _band_drawings(layer: pikepdf.Pdf, count: int) -> list[bytes]:
+    """Each band's drawing: the page's drawing state and that band's text only."""
     owners = _band_owners(layer)
-    streams: list[list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage]]
-    streams = [[] for _ in range(count)]
+    drawings: list[list[pikepdf.ContentStreamInstruction]] = [[] for _ in range(count)]
     owner, depth = None, 0
-    for instruction in pikepdf.parse_content_stream(page):
+    for instruction in pikepdf.parse_content_stream(layer.pages[0]):
+        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+            raise RenderError("the patient layer holds an inline image")
         operator = str(instruction.operator)
         if operator in ("BDC", "BMC"):
             depth += 1
             properties = instruction.operands[-1]
             if depth == 1 and isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
                 owner = owners[int(properties.MCID)]
-                continue
-        elif operator == "EMC":
+            continue  # the body's own marks hold the values; the layer's are dropped
+        if operator == "EMC":
             depth -= 1
-            if depth == 0 and owner is not None:
-                owner = None
-                continue
+            owner = None if depth == 0 else owner
+            continue
         for number in range(count) if owner is None else (owner,):
-            streams[number].append(instruction)
-    return [
-        pikepdf.Stream(layer, pikepdf.unparse_content_stream(operations), Type=pikepdf.Name.XObject,
-                       Subtype=pikepdf.Name.Form, BBox=page.mediabox, Resources=page.Resources)
-        for operations in streams
-    ]  # fmt: skip
-
-
-def _placements(body: Body, layer: Layer, page: int, forms: dict[int, str]) -> bytes:
-    order = {key: number for number, key in enumerate(layer.bands)}
-    ops = []
-    for place in body.places:
-        if place.page == page:
-            key = band_key(place)
-            shift = place.y - layer.bands[key].at  # CSS px downwards, from the band to the place
-            ops.append(f"q 1 0 0 1 0 {-shift * PX:.3f} cm {forms[order[key]]} Do Q")
-    if not ops:
-        return b""
-    # Drawn as artifacts: the structure tree stays the body's (see the closing note of #11).
-    return ("/Artifact BMC\n" + "\n".join(ops) + "\nEMC\n").encode("ascii")
+            drawings[number].append(_renamed(instruction))
+    return [pikepdf.unparse_content_stream(drawing) for drawing in drawings]
 
 
 def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool,
@@ -86,20 +82,36 @@ def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool
     with pikepdf.open(io.BytesIO(body.pdf)) as pdf, pikepdf.open(io.BytesIO(layer.pdf)) as top:
         if len(pdf.pages) != len(codes):
             raise ValueError("one page code per page")
-        forms = [pdf.copy_foreign(form) for form in _band_forms(top, len(layer.bands))]
-        for number, (page, code) in enumerate(zip(pdf.pages, codes, strict=True)):
+        drawings = _band_drawings(top, len(layer.bands))
+        order = {key: number for number, key in enumerate(layer.bands)}
+        theirs = top.pages[0].Resources
+        resources = {
+            kind: {name: pdf.copy_foreign(top.make_indirect(value))
+                   for name, value in theirs.get(kind, pikepdf.Dictionary()).items()}
+            for kind in (pikepdf.Name.ExtGState, pikepdf.Name.Font)
+        }  # fmt: skip
+
+        def place(match: re.Match[bytes]) -> bytes:
+            spot = body.places[int(match.group(1))]
+            key = band_key(spot)
+            shift = (spot.y - layer.bands[key].at) * PX  # downwards, from the band to the place
+            return f"1 0 0 1 0 {-shift:.3f} cm\n".encode("ascii") + drawings[order[key]]
+
+        for page, code in zip(pdf.pages, codes, strict=True):
+            content = page.Contents.read_bytes()
+            if MARK.search(content):
+                content = MARK.sub(place, content)
+                for kind, objects in resources.items():
+                    own = page.Resources.get(kind)
+                    if own is None:
+                        own = page.Resources[kind] = pikepdf.Dictionary()
+                    for name, value in sorted(objects.items()):
+                        own[f"/{PREFIX}{name[1:]}"] = value
             left, bottom, right, upper = (float(v) for v in page.mediabox)
-            used = {band_key(place) for place in body.places if place.page == number}
-            names = {}
-            for index, key in enumerate(layer.bands):
-                if key in used:  # a fixed name: pikepdf's generated names are random
-                    name = pikepdf.Name(f"/DocgenPatient{index}")
-                    page.add_resource(forms[index], pikepdf.Name.XObject, name)
-                    names[index] = str(name)
             x, y = code_position(right - left, upper - bottom, right_to_left)
-            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(pdf, b"Q\n" + _placements(body, layer, number, names)
-                                             + code_operators(code.text, x, y, CODE_SIZE)))
+            page.Contents = pdf.make_stream(
+                b"q\n" + content + b"\nQ\n" + code_operators(code.text, x, y, CODE_SIZE)
+            )
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
             for field in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
                 meta[field] = created

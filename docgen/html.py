@@ -85,8 +85,10 @@ def slot(name: str, value: object, anchor: str = "top") -> Markup:
         raise ConfigError(f"templates: slot({name!r}, anchor={anchor!r}) is not a valid slot")
     if taken.setdefault(name, text) != text:
         raise ConfigError(f"templates: slot {name} is given two different values")
+    # <article>: a structure element of its own kind (Art), so docgen.body can find the
+    # placeholder's marked content in the tagged PDF and set the value inside it.
     filler = "" if anchor == "bottom" else "\u00a0"
-    return Markup('<div class="slot" data-slot="{}" data-anchor="{}">{}</div>').format(
+    return Markup('<article class="slot" data-slot="{}" data-anchor="{}">{}</article>').format(
         name, anchor, filler
     )
 

@@ -259,9 +259,9 @@ def slot_places(document: Document, first_page: int = 0) -> list[SlotPlace]:
     for number, page in enumerate(document.pages, start=first_page):
         for box in page._page_box.descendants():
             element = getattr(box, "element", None)
-            if element is None or box.element_tag != "div" or "data-slot" not in element.attrib:
+            if element is None or box.element_tag != "article" or "data-slot" not in element.attrib:
                 continue
-            if type(box).__name__ != "BlockBox":  # the div's own box, not an anonymous one
+            if type(box).__name__ != "BlockBox":  # the element's own box, not an anonymous one
                 continue
             anchor = element.get("data-anchor", "top")
             y = box.content_box_y() + (box.height if anchor == "bottom" else 0)
