@@ -66,11 +66,16 @@ def _band_drawings(layer: pikepdf.Pdf, count: int) -> list[bytes]:
             properties = instruction.operands[-1]
             if depth == 1 and isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
                 owner = owners[int(properties.MCID)]
-            continue  # the body's own marks hold the values; the layer's are dropped
-        if operator == "EMC":
+            # The layer's own IDs mean nothing in the body: each run stays a marked span
+            # (readers keep a run's characters together), tagged by the body's mark around it.
+            instruction = pikepdf.ContentStreamInstruction([pikepdf.Name.Span],
+                                                           pikepdf.Operator("BMC"))
+        elif operator == "EMC":
             depth -= 1
-            owner = None if depth == 0 else owner
-            continue
+            if depth == 0 and owner is not None:
+                drawings[owner].append(instruction)
+                owner = None
+                continue
         for number in range(count) if owner is None else (owner,):
             drawings[number].append(_renamed(instruction))
     return [pikepdf.unparse_content_stream(drawing) for drawing in drawings]
