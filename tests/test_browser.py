@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, add_staff, pages_text
+from tests.conftest import STAFF_PASSWORD, add_staff, key_times, pages_text
 from tests.test_batch import schedule_rows, write_csv
 
 CHROMIUM = Path(os.environ.get("DOCGEN_CHROMIUM", "/usr/bin/chromium"))

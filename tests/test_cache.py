@@ -508,10 +508,7 @@ def test_cache_entries_hold_no_patient_data(
     result = run("packet", str(patient), "-o", str(tmp_path / "p.pdf"), "--cache-dir",
                  str(folder))  # fmt: skip
     assert result.exit_code == 0, result.output
-    # TODO(issue 11): remove this skip once render_packet stores entries (then an empty
-    # folder is a failure).
-    if not puts:
-        pytest.skip("pipeline not wired: render_packet never called RenderCache.put")
+    assert puts, "render_packet stored nothing in the cache"
     entries = [path for path in folder.rglob("*") if path.is_file()]
     assert entries, "render_packet stored entries, but the folder is empty"
     store = RenderCache(folder)

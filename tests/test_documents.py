@@ -89,7 +89,8 @@ def test_preop_checklist_has_every_element(
     assert rendered.key_times["Please arrive at"] == "07:30"
     assert rendered.key_times["No alcohol or smoking from"] == "Monday, 30 November 2026 at 08:30"
     for expected in [
-        "No alcohol and no smoking from the time in the table above", "blood thinners", "Do not stop any medicine on your own",
+        "No alcohol and no smoking from the time in the table above", "blood thinners",
+        "Do not stop any medicine on your own",
         "blood tests, an ECG", "X-rays", "MRI or CT scans",
         "Remove all metal objects", "rings, bracelets, earrings, piercings",
         "loose, comfortable clothing", "Checked on admission", "Nurse", "Signature",

@@ -66,7 +66,8 @@ def refusal(site: Site, catalog: Catalog, **changes: Any) -> str:
         ("2026-11-25", "2026-12-02T23:30", [
             "Please arrive at: 22:30.",
             "Last food: Wednesday, 2 December 2026 at 17:30.",
-            "Last drink: Wednesday, 2 December 2026 at 21:30.", "until your last drink time you may drink water",
+            "Last drink: Wednesday, 2 December 2026 at 21:30.",
+            "until your last drink time you may drink water",
         ]),
         # Month end, year end and leap day: the fast starts at midnight of the day before.
         ("2026-11-25", "2026-12-01T08:00", [

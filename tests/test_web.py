@@ -23,7 +23,7 @@ from docgen.cli import cli
 from docgen.packet import Packet
 from docgen.web import create_app
 from docgen.web.jobs import JobStore
-from tests.conftest import BASE_RECORD, add_staff, pages_text, signed_in
+from tests.conftest import BASE_RECORD, add_staff, key_times, pages_text, signed_in
 from tests.test_batch import schedule_rows, write_csv
 
 FORM_FIELDS = ("mrn", "family_name", "given_name", "dob", "procedure", "levels", "side",

@@ -1,0 +1,203 @@
+"""Issue 11: the render cache (SPEC §11). A packet's bytes do not depend on the cache; the
+cache key follows every file the body is made from; a damaged entry is never printed."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from docgen.cache import RenderCache
+from docgen.catalog import load_catalog
+from docgen.html import environment
+from docgen.i18n import load_translations
+from docgen.options import RenderOptions
+from docgen.packet import render_packet
+from docgen.request import validate_record
+from docgen.resources import Resources
+from docgen.site import Site
+from docgen.viewmodel import content_fingerprint
+from tests.conftest import key_times, pages_text, record
+
+CASES = [
+    pytest.param({}, RenderOptions(), id="en"),
+    pytest.param({"language": "ar", "family_name": "الحداد", "given_name": "محمد"},
+                 RenderOptions(), id="ar"),
+    pytest.param({"language": "de", "procedure": "discectomy", "levels": "C5-C6",
+                  "side": "right", "surgeon": "Dr Jo Surgeon"},
+                 RenderOptions(large_print=True), id="de-large-print"),
+    pytest.param({"language": "es"}, RenderOptions(consent_copies=("patient", "record")),
+                 id="es-copies"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize(("changes", "options"), CASES)
+def test_no_cache_cold_and_warm_give_identical_bytes(
+    tmp_path: Path, site: Site, catalog: Any, changes: dict[str, str], options: RenderOptions
+) -> None:
+    request = validate_record(record(**changes), catalog, site)
+    cache = RenderCache(tmp_path / "cache")
+    without = render_packet(request, site, options).pdf
+    cold = render_packet(request, site, options, cache=cache).pdf
+    stored = entries(tmp_path / "cache")
+    warm = render_packet(request, site, options, cache=cache).pdf
+    assert len(stored) == 1 and entries(tmp_path / "cache") == stored
+    assert without == cold == warm
+    name = f"{request.family_name}, {request.given_name}"
+    assert all(name in page for page in pages_text(warm))
+
+
+def test_one_entry_serves_every_patient_with_the_same_body(
+    tmp_path: Path, site: Site, catalog: Any
+) -> None:
+    cache = RenderCache(tmp_path / "cache")
+    # Another patient, day and time, on the same list (morning): the same body.
+    first = validate_record(record(surgeon="Dr Jo Surgeon"), catalog, site)
+    second = validate_record(record(mrn="99887766", family_name="Okonkwo", given_name="Ada",
+                                    dob="1948-02-29", surgery_at="2026-12-03T09:45",
+                                    surgeon="Dr Lee"), catalog, site)  # fmt: skip
+    one = render_packet(first, site, cache=cache)
+    two = render_packet(second, site, cache=cache)
+    assert len(entries(tmp_path / "cache")) == 1
+    pages_one, pages_two = pages_text(one.pdf), pages_text(two.pdf)
+    assert all("Testperson, Robin" in page and "Okonkwo" not in page for page in pages_one)
+    assert all("Okonkwo, Ada" in page and "Testperson" not in page for page in pages_two)
+    assert all("29 February 1948" in page and "99887766" in page for page in pages_two)
+    # Values are read where they are printed: right after their label, in reading order.
+    consent = " ".join(pages_two[:2])
+    assert "Practitioner Dr Lee Planned for Thursday, 3 December 2026 at 09:45" in consent
+    assert "Practitioner Dr Jo Surgeon Planned for Wednesday, 2 December 2026 at 08:30" in (
+        pages_one[0]
+    )
+    assert key_times(two.pdf)["Last food"] == "midnight at the end of Wednesday, 2 December 2026"
+    assert two.codes[0].text.startswith("99887766|DEMO-CONS-NUC|2.2|1/")
+
+
+def test_a_damaged_entry_is_laid_out_again_never_printed(
+    tmp_path: Path, site: Site, catalog: Any
+) -> None:
+    request = validate_record(record(), catalog, site)
+    cache = RenderCache(tmp_path / "cache")
+    good = render_packet(request, site, cache=cache).pdf
+    (entry,) = entries(tmp_path / "cache")
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    assert render_packet(request, site, cache=cache).pdf == good
+    assert cache.get(entry.name) is not None  # stored again, whole
+    # An entry that passes its hash but is not a body (another format) is laid out again.
+    cache.put(entry.name, b"not a body")
+    assert render_packet(request, site, cache=cache).pdf == good
+
+
+def copy_resources(site: Site, folder: Path) -> Site:
+    templates, locales = folder / "templates", folder / "locales"
+    shutil.copytree(site.resources.templates, templates)
+    shutil.copytree(site.resources.locales, locales)
+    return dataclasses.replace(site, resources=Resources(templates, locales))
+
+
+def test_every_source_of_the_body_is_in_the_key(tmp_path: Path, site: Site) -> None:
+    """Edit a procedure file, a translation, the site or the stylesheet: the next packet
+    shows the change, from a new entry."""
+    own = copy_resources(site, tmp_path)
+    templates = own.resources.templates
+    cache = RenderCache(tmp_path / "cache")
+
+    def packet(of_site: Site, language: str = "en") -> bytes:
+        # A new command reads the procedure files afresh (a process keeps its catalog).
+        catalog = load_catalog.__wrapped__(of_site.resources.procedures)
+        request = validate_record(record(language=language), catalog, of_site)
+        return render_packet(request, of_site, RenderOptions(documents=("consent",)),
+                             cache=cache).pdf  # fmt: skip
+
+    before = " ".join(pages_text(packet(own)))
+    procedure = templates / "procedures" / "nucleoplasty.toml"
+    text = procedure.read_text(encoding="utf-8")
+    assert "Local anaesthetic with light sedation" in text and "light sedation" in before
+    procedure.write_text(text.replace("with light sedation", "with gentle sedation", 1),
+                         encoding="utf-8")
+    assert "gentle sedation" in " ".join(pages_text(packet(own)))
+    assert len(entries(tmp_path / "cache")) == 2
+    procedure.write_text(text, encoding="utf-8")  # the translations know the old text
+
+    po = own.resources.locales / "es" / "LC_MESSAGES" / "docgen.po"
+    spanish = " ".join(pages_text(packet(own, "es")))
+    assert "Consentimiento informado" in spanish
+    po.write_text(po.read_text(encoding="utf-8").replace(
+        'msgstr "Consentimiento informado"', 'msgstr "Hoja de consentimiento"', 1),
+        encoding="utf-8")  # fmt: skip
+    # A new command reads the translations afresh (a process keeps what it has loaded).
+    load_translations.cache_clear()
+    environment.cache_clear()
+    content_fingerprint.cache_clear()
+    assert "Hoja de consentimiento" in " ".join(pages_text(packet(own, "es")))
+
+    letter = dataclasses.replace(own, paper="letter")
+    with pikepdf.open(io.BytesIO(packet(letter))) as document:
+        assert [round(float(v)) for v in document.pages[0].mediabox] == [0, 0, 612, 792]
+
+    count = len(entries(tmp_path / "cache"))
+    stylesheet = templates / "styles" / "docgen.css"
+    stylesheet.write_text(stylesheet.read_text(encoding="utf-8")
+                          + "\nh1 { font-size: 30pt; }\n", encoding="utf-8")  # fmt: skip
+    packet(own)
+    assert len(entries(tmp_path / "cache")) == count + 1
+
+
+def test_the_composed_packet_stays_archival_and_tagged(site: Site, catalog: Any) -> None:
+    request = validate_record(record(language="fr", surgeon="Dr Jo Surgeon"), catalog, site)
+    pdf = render_packet(request, site).pdf
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert document.Root.MarkInfo.Marked
+        assert document.Root.Lang == "fr"
+        assert "/StructTreeRoot" in document.Root
+        with document.open_metadata() as meta:
+            assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "U"
+            assert meta["xmp:CreateDate"].startswith("2026-09-21")
+            assert "Consentement" in str(meta["dc:title"]) or meta["dc:title"]
+        assert str(document.docinfo.CreationDate).startswith("D:20260921")
+        content = b"".join(page.Contents.read_bytes() for page in document.pages)
+    assert b"DocgenPlace" not in content  # every mark was replaced by its value
+    # The practitioner is set inside the placeholder's tagged marked content, not as an
+    # artifact: it is read in place by assistive technology too.
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        stream = document.pages[0].Contents.read_bytes().decode("latin-1")
+    inside = r"<< /MCID \d+ >> BDC\s+BT\s+ET\s+q\s+[-\d. ]+cm\s+1 0 0 1 0 [-\d.]+ cm"
+    assert len(re.findall(inside, stream)) == 2  # the practitioner, the date and time
+
+
+def test_a_long_surgeon_name_is_set_smaller_on_its_one_line(
+    site: Site, catalog: Any
+) -> None:
+    long_name = "Dr Maximiliana Wolkenstein-Fitzgerald-Montgomery Abernathy-Smythe"
+    request = validate_record(record(surgeon=long_name), catalog, site)
+    pdf = render_packet(request, site, RenderOptions(documents=("consent",))).pdf
+    import pypdfium2
+
+    page = pypdfium2.PdfDocument(pdf)[0]
+    text = page.get_textpage()
+    found = text.search("Maximiliana").get_next()
+    label = text.search("Practitioner").get_next()
+    assert found and label
+    value_top = text.get_charbox(found[0])[3]
+    label_top = text.get_charbox(label[0])[3]
+    last = text.search("Smythe").get_next()
+    assert last and abs(text.get_charbox(last[0])[3] - value_top) < 1  # one line
+    assert abs(value_top - label_top) < 3  # on the practitioner's row
+    assert long_name in " ".join(pages_text(pdf))
