@@ -21,7 +21,7 @@ import pikepdf
 
 from docgen.errors import RenderError
 from docgen.html import BodyHTML
-from docgen.pdf import SlotPlace, render_document, slot_places, write_pdf
+from docgen.pdf import SlotPlace, import_weasyprint, render_document, slot_places, write_pdf
 
 FORMAT = b"docgen-body 1\n"
 # The body's creation date; docgen.compose writes the packet's own.
@@ -94,6 +94,7 @@ def assets_digest(templates_dir: Path) -> str:
 
 def body_key(documents: list[DocumentBody], metadata: PdfMetadata, templates_dir: Path) -> str:
     """The cache key of a body: everything its layout and its PDF are made from."""
+    import_weasyprint()
     from weasyprint import __version__ as weasyprint_version
 
     from docgen import __version__

@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -103,6 +104,34 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
 
 
 @cache
+def import_weasyprint() -> None:
+    """Import WeasyPrint without the C compiler being run a dozen times.
+
+    For each library WeasyPrint tries six spellings of its name (one per platform); cffi
+    looks every spelling that fails to load up with ``ctypes.util.find_library``, which on
+    Linux runs gcc and ldconfig: about a third of a second at each start of docgen. On
+    Linux the spelling that works (``libpango-1.0.so.0``) loads without that look-up, so
+    the look-up is skipped while WeasyPrint is imported; elsewhere nothing changes.
+    """
+    if sys.platform != "linux" or "weasyprint" in sys.modules:
+        import weasyprint
+        return
+    import ctypes.util
+
+    look_up = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    except OSError:  # a library only the look-up finds: import the ordinary way
+        for name in [module for module in sys.modules if module.startswith("weasyprint")]:
+            del sys.modules[name]
+        ctypes.util.find_library = look_up
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = look_up
+
+
+@cache
 def _house_style(stylesheet: Path, version: tuple[int, int]) -> tuple[Any, Any]:
     """The house stylesheet parsed once, with its fonts loaded once, per file version.
 
@@ -110,6 +139,7 @@ def _house_style(stylesheet: Path, version: tuple[int, int]) -> tuple[Any, Any]:
     read and registered once instead of once per document; an edited stylesheet (another
     mtime or size) is parsed anew.
     """
+    import_weasyprint()
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
@@ -131,6 +161,7 @@ def house_style(templates_dir: Path) -> tuple[Any, Any]:
 
 @cache
 def _fetcher(assets_root: Path) -> Any:
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class AssetFetcher(URLFetcher):  # type: ignore[misc]

@@ -16,6 +16,7 @@ MM = 72 / 25.4
 CODE_SIZE = 18 * MM  # 33 modules at most -> 0.55 mm each: reads well from a 300 dpi scan
 CODE_TOP = 8 * MM  # from the top edge of the sheet, clear of printer margins
 CODE_SIDE = 16 * MM  # the page's side margin
+QR_MASK = 4  # ISO/IEC 18004 mask pattern 100: a checkerboard of 2 x 3 blocks
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,9 @@ class PageCode:
 
 def code_operators(text: str, x: float, y: float, size: float) -> bytes:
     """PDF operators drawing the code for ``text`` at (x, y), marked as an artifact."""
-    matrix = segno.make(text, error="m", micro=False, boost_error=False).matrix
+    # A fixed mask pattern: choosing the "best" of eight costs more than the rest of a
+    # composed packet, and every mask is valid; the decoding tests read every code.
+    matrix = segno.make(text, error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
     count = len(matrix)
     ops = ["/Artifact BMC", "q", "0 0 0 rg", f"{size / count:.5f} 0 0 {size / count:.5f} "
            f"{x:.3f} {y:.3f} cm"]  # fmt: skip
