@@ -29,7 +29,7 @@ from docgen.files import write_atomic as write_atomic  # the public API names it
 from docgen.html import render_body
 from docgen.layer import render_layer
 from docgen.options import DEFAULT_OPTIONS, RenderOptions
-from docgen.pdf import time_limit
+from docgen.pdf import house_style, time_limit
 from docgen.request import PacketRequest
 from docgen.site import Site
 from docgen.stamp import PageCode
@@ -86,6 +86,12 @@ def render_packet(
     """
     with time_limit(seconds, "packet"):
         return _render_packet(request, site, options, translations, cache)
+
+
+def warm_up(site: Site) -> None:
+    """Import the renderer and load the house style and fonts now, in a server's process,
+    so the child forked for each web render starts with them (render_packet_in_child)."""
+    house_style(site.resources.templates)
 
 
 def render_packet_in_child(

@@ -37,6 +37,7 @@ def serve(site_path: Path | None, host: str, port: int, instance: Path | None,
     """Serve the ward web app: the nurse's form and the administrator's batch page."""
     import waitress
 
+    from docgen.packet import warm_up
     from docgen.web import auth, create_app
     from docgen.web.app import MAX_UPLOAD_BYTES, is_loopback
 
@@ -50,6 +51,7 @@ def serve(site_path: Path | None, host: str, port: int, instance: Path | None,
         )
         sys.exit(EXIT_USAGE)
     app = create_app(site_path, instance, {"DOCGEN_CACHE": cache})
+    warm_up(site)
     # X-Forwarded-* reach the app only when the site trusts a proxy (werkzeug's ProxyFix,
     # set up by docgen.web.auth, then believes exactly that many hops).
     server = waitress.create_server(
