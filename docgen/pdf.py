@@ -8,6 +8,7 @@ consent form. WeasyPrint is imported here only, so ``docgen --help`` stays fast.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import mimetypes
 import re
@@ -147,6 +148,11 @@ def _house_style(stylesheet: Path, version: tuple[int, int]) -> tuple[Any, Any]:
     root = stylesheet.parent.parent
     css = CSS(filename=str(stylesheet), font_config=fonts, url_fetcher=_fetcher(root))
     return css, fonts
+
+
+# Let the shared fonts go while the interpreter still runs: their clean-up at exit would
+# otherwise find WeasyPrint's libraries already unloaded.
+atexit.register(_house_style.cache_clear)
 
 
 def house_style(templates_dir: Path) -> tuple[Any, Any]:
