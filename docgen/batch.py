@@ -48,7 +48,7 @@ from docgen.catalog import load_catalog
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.files import open_atomic, write_atomic
 from docgen.options import DEFAULT_OPTIONS, RenderOptions, parse_copies, parse_documents
-from docgen.packet import render_packet
+from docgen.packet import render_packet, warm_up
 from docgen.request import (
     PacketRequest,
     identity_key,
@@ -517,6 +517,9 @@ def _render(
     result = run.result
     pending: dict[int, dict[str, Any]] = {}
     size = max(1, jobs or os.cpu_count() or 1)
+    # Workers are forked from here: loaded once now, the renderer, the house style and its
+    # fonts come with every worker, the replacements after TASKS_PER_WORKER rows too.
+    warm_up(run.site)
     pool = _Pool(size, site_path, temp_dir, cache)
     planned = _plan(run, conflicts, previous)
     exhausted = False

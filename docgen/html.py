@@ -128,6 +128,27 @@ class ConfinedLoader(jinja2.BaseLoader):
         return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
 
 
+class _SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates shared by the environments of all languages (one per language).
+
+    Jinja checks each entry against its template's source, so an edited template is
+    compiled again; the environments differ only in the translations they are given.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _SharedBytecode()
+
+
 @cache
 def environment(
     resources: Resources, language: str, translations: gettext.NullTranslations | None = None
@@ -140,6 +161,7 @@ def environment(
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_COMPILED,
     )
     env.filters.update(ltr=left_to_right, isolate=isolate, full_name=full_name,
                        date_text=date_text)  # fmt: skip

@@ -140,7 +140,7 @@ def load_translations(resources: Resources, language: str) -> gettext.NullTransl
             "a packet is printed in one language only, never filled in with English",
             field="language",
         )
-    expected = messages.message_keys(messages.extract_messages(resources))
+    expected = messages.expected_keys(resources)
     problems = messages.check_catalog(path, expected)
     if problems:
         incomplete = sum(p.reason in ("missing", "untranslated", "fuzzy") for p in problems)

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -163,6 +164,25 @@ def _sources(resources: Resources) -> list[tuple[Path, Any, dict[str, Any]]]:
                 for p in sorted((resources.templates / "documents").glob("*.html"))]  # fmt: skip
     sources += [(p, extract_catalog, {}) for p in sorted(resources.procedures.glob("*.toml"))]
     return sources
+
+
+def expected_keys(resources: Resources) -> set[tuple[str, str | None]]:
+    """The keys of :func:`extract_messages`, extracted once per version of the sources.
+
+    Every language's catalog is checked against them before it prints; extracting them
+    anew for each language cost about a second each time a worker met a language.
+    """
+    files = []
+    for path, _method, _options in _sources(resources):
+        status = path.stat()
+        files.append((str(path), status.st_mtime_ns, status.st_size))
+    return set(_expected_keys(resources, tuple(files)))
+
+
+@cache
+def _expected_keys(resources: Resources, _files: tuple[tuple[str, int, int], ...]
+                   ) -> frozenset[tuple[str, str | None]]:  # fmt: skip
+    return frozenset(message_keys(extract_messages(resources)))
 
 
 def extract_messages(resources: Resources) -> Catalog:

@@ -11,6 +11,7 @@ double-sided, every document starts on a new sheet, and so does the next packet.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import jinja2
 from markupsafe import Markup
 
 from docgen.body import Body, DocumentBody, PdfMetadata, body_key, lay_out_body
@@ -26,9 +28,10 @@ from docgen.cache import RenderCache
 from docgen.compose import compose
 from docgen.errors import DocgenError
 from docgen.files import write_atomic as write_atomic  # the public API names it here too
-from docgen.html import render_body
+from docgen.html import environment, render_body
+from docgen.languages import language_codes
 from docgen.layer import render_layer
-from docgen.options import DEFAULT_OPTIONS, RenderOptions
+from docgen.options import DEFAULT_OPTIONS, DOCUMENT_KINDS, RenderOptions
 from docgen.pdf import house_style, time_limit
 from docgen.request import PacketRequest
 from docgen.site import Site
@@ -89,9 +92,20 @@ def render_packet(
 
 
 def warm_up(site: Site) -> None:
-    """Import the renderer and load the house style and fonts now, in a server's process,
-    so the child forked for each web render starts with them (render_packet_in_child)."""
-    house_style(site.resources.templates)
+    """Load now what every render needs: the renderer, the house style and its fonts, and
+    each printable language's checked translations with the compiled templates.
+
+    Called by a process that forks renderers (batch workers, the web app's render
+    children) before it forks: they all start with it instead of each loading it again.
+    """
+    resources = site.resources
+    house_style(resources.templates)
+    for language in language_codes(resources):
+        with contextlib.suppress(DocgenError):  # not printable: its rows say so themselves
+            env = environment(resources, language)
+            for kind in (*DOCUMENT_KINDS, "blank"):
+                with contextlib.suppress(jinja2.TemplateError):
+                    env.get_template(f"{kind}.html")
 
 
 def render_packet_in_child(
