@@ -34,6 +34,10 @@ CASES = [
                  RenderOptions(large_print=True), id="de-large-print"),
     pytest.param({"language": "es"}, RenderOptions(consent_copies=("patient", "record")),
                  id="es-copies"),
+    pytest.param({"language": "fr", "procedure": "endoscopic-discectomy", "side": "left",
+                  "surgery_at": "2026-12-02T14:30"}, RenderOptions(), id="fr-afternoon"),
+    pytest.param({"language": "tr", "levels": "T7-T8"}, RenderOptions(large_print=True),
+                 id="tr-thoracic-large-print"),
 ]
 
 
