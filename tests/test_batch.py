@@ -193,8 +193,11 @@ def test_a_killed_run_leaves_only_valid_pdfs_and_the_rerun_completes(tmp_path: P
     out = tmp_path / "out"
     command = [sys.executable, "-m", "docgen", "batch", str(schedule), "-o", str(out),
                "--jobs", "1"]  # fmt: skip
+    # Row 6 never finishes (a hanging worker), so the run is surely killed half-way, however
+    # fast the rows before it are (a warm render cache makes them very fast).
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)  # fmt: skip
+                               start_new_session=True,
+                               env={**os.environ, "DOCGEN_TEST_FAULT": "hang:6"})  # fmt: skip
 
     def recorded() -> int:
         try:
