@@ -188,6 +188,8 @@ def _render_packet(
         subject=", ".join(f"{view.form_id} rev. {view.revision}" for view in views),
         keywords=(f"fingerprint:{first.fingerprint}", *(view.form_id for view in views)),
     )
+    if cache is not None and _prints_identity(documents, request):
+        cache = None  # a site template prints the patient outside slot(): never stored
     body = _body(documents, metadata, resources.templates, cache)
     values: dict[str, Markup] = {}
     for document in documents:
@@ -209,6 +211,14 @@ def _render_packet(
     pdf = compose(body, layer, codes, first.direction == "rtl", _timestamp())
     return Packet(pdf=pdf, pages=len(codes), documents=tuple(infos), codes=tuple(codes),
                   approved=first.approved)  # fmt: skip
+
+
+def _prints_identity(documents: list[DocumentBody], request: PacketRequest) -> bool:
+    """Whether a body still holds the patient's name or MRN (a site's own template that
+    prints them directly, not through ``slot()``): such a body must not be cached."""
+    marks = (f"{request.family_name}, {request.given_name}", f"\u2066{request.mrn}\u2069")
+    return any(mark in part.html for document in documents
+               for part in (document.page, document.blank) for mark in marks)  # fmt: skip
 
 
 def _body(documents: list[DocumentBody], metadata: PdfMetadata, templates: Path,

@@ -205,3 +205,18 @@ def test_a_long_surgeon_name_is_set_smaller_on_its_one_line(
     assert last and abs(text.get_charbox(last[0])[3] - value_top) < 1  # one line
     assert abs(value_top - label_top) < 3  # on the practitioner's row
     assert long_name in " ".join(pages_text(pdf))
+
+
+def test_a_site_template_that_prints_the_patient_directly_is_never_cached(
+    tmp_path: Path, site: Site, catalog: Any
+) -> None:
+    own = copy_resources(site, tmp_path)
+    base = own.resources.templates / "documents" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        "<main>", '<main><p class="who">{{ doc.patient | full_name }}</p>', 1),
+        encoding="utf-8")  # fmt: skip
+    cache = RenderCache(tmp_path / "cache")
+    request = validate_record(record(), catalog, own)
+    pdf = render_packet(request, own, RenderOptions(documents=("consent",)), cache=cache).pdf
+    assert entries(tmp_path / "cache") == []  # the patient's name never reaches the cache
+    assert "Testperson, Robin Consent form" in pages_text(pdf)[0]
