@@ -10,8 +10,11 @@ is drawn on each page and the packet's own creation date is written.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pikepdf
 
@@ -84,27 +87,19 @@ def _band_drawings(layer: pikepdf.Pdf, count: int) -> list[bytes]:
 def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool,
             created: str) -> bytes:  # fmt: skip
     """The finished packet: deterministic bytes for the same inputs (stable /ID)."""
-    with pikepdf.open(io.BytesIO(body.pdf)) as pdf, pikepdf.open(io.BytesIO(layer.pdf)) as top:
+    with contextlib.ExitStack() as open_files:
+        pdf = open_files.enter_context(pikepdf.open(io.BytesIO(body.pdf)))
         if len(pdf.pages) != len(codes):
             raise ValueError("one page code per page")
-        drawings = _band_drawings(top, len(layer.bands))
-        order = {key: number for number, key in enumerate(layer.bands)}
-        theirs = top.pages[0].Resources
-        resources = {
-            kind: {name: pdf.copy_foreign(top.make_indirect(value))
-                   for name, value in theirs.get(kind, pikepdf.Dictionary()).items()}
-            for kind in (pikepdf.Name.ExtGState, pikepdf.Name.Font)
-        }  # fmt: skip
-
-        def place(match: re.Match[bytes]) -> bytes:
-            spot = body.places[int(match.group(1))]
-            key = band_key(spot)
-            shift = (spot.y - layer.bands[key].at) * PX  # downwards, from the band to the place
-            return f"1 0 0 1 0 {-shift:.3f} cm\n".encode("ascii") + drawings[order[key]]
-
+        # A site's templates may print no patient value in a place of its own: no layer.
+        place: Callable[[re.Match[bytes]], bytes] | None = None
+        resources: dict[pikepdf.Name, dict[str, Any]] = {}
+        if layer.bands:  # the layer stays open until saving: its copied streams are read then
+            top = open_files.enter_context(pikepdf.open(io.BytesIO(layer.pdf)))
+            place, resources = _placing(pdf, top, body, layer)
         for page, code in zip(pdf.pages, codes, strict=True):
             content = page.Contents.read_bytes()
-            if MARK.search(content):
+            if place is not None and MARK.search(content):
                 content = MARK.sub(place, content)
                 for kind, objects in resources.items():
                     own = page.Resources.get(kind)
@@ -123,3 +118,24 @@ def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True)
         return out.getvalue()
+
+
+def _placing(pdf: pikepdf.Pdf, top: pikepdf.Pdf, body: Body, layer: Layer
+             ) -> tuple[Callable[[re.Match[bytes]], bytes], dict[pikepdf.Name, dict[str, Any]]]:
+    """What replaces each place's mark, and the layer's resources it draws with."""
+    drawings = _band_drawings(top, len(layer.bands))
+    order = {key: number for number, key in enumerate(layer.bands)}
+    theirs = top.pages[0].Resources
+    resources = {
+        kind: {name: pdf.copy_foreign(top.make_indirect(value))
+               for name, value in theirs.get(kind, pikepdf.Dictionary()).items()}
+        for kind in (pikepdf.Name.ExtGState, pikepdf.Name.Font)
+    }  # fmt: skip
+
+    def place(match: re.Match[bytes]) -> bytes:
+        spot = body.places[int(match.group(1))]
+        key = band_key(spot)
+        shift = (spot.y - layer.bands[key].at) * PX  # downwards, from the band to the place
+        return f"1 0 0 1 0 {-shift:.3f} cm\n".encode("ascii") + drawings[order[key]]
+
+    return place, resources

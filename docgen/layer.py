@@ -101,6 +101,8 @@ def render_layer(
 ) -> Layer:
     """Lay out every band of one packet on one page and return it as a small PDF."""
     keys = list(dict.fromkeys(band_key(place) for place in places))
+    if not keys:  # nothing to place (a site's templates that print no value in a slot)
+        return Layer(b"", {})
     missing = {key[0] for key in keys} - values.keys()
     if missing:
         raise RenderError(f"no value for the slot(s) {', '.join(sorted(missing))}")

@@ -220,3 +220,23 @@ def test_a_site_template_that_prints_the_patient_directly_is_never_cached(
     pdf = render_packet(request, own, RenderOptions(documents=("consent",)), cache=cache).pdf
     assert entries(tmp_path / "cache") == []  # the patient's name never reaches the cache
     assert "Testperson, Robin Consent form" in pages_text(pdf)[0]
+
+
+def test_templates_without_any_slot_still_print(tmp_path: Path, site: Site,
+                                                 catalog: Any) -> None:  # fmt: skip
+    """A site's older templates that print every value in place: nothing to compose."""
+    own = copy_resources(site, tmp_path)
+    documents = own.resources.templates / "documents"
+    base, macros = documents / "base.html", documents / "macros.html"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        '{{ slot("identity", m.identity(doc.patient), anchor="bottom") }}',
+        "{{ m.identity(doc.patient) }}"), encoding="utf-8")  # fmt: skip
+    macros.write_text(macros.read_text(encoding="utf-8").replace('slot("surgeon", ', "(")
+                      .replace('slot("surgery_at", ', "("), encoding="utf-8")  # fmt: skip
+    request = validate_record(record(surgeon="Dr Lee"), catalog, own)
+    packet = render_packet(request, own, RenderOptions(documents=("discharge",)),
+                           cache=RenderCache(tmp_path / "cache"))  # fmt: skip
+    pages = pages_text(packet.pdf)
+    assert all("Testperson, Robin" in page for page in pages)
+    assert "Practitioner Dr Lee" in pages[0]
+    assert entries(tmp_path / "cache") == []  # the name is in the body: never stored
