@@ -27,8 +27,7 @@ class Band:
     """Where one band lies on the layer page (CSS px from its top)."""
 
     at: float  # the value's top (anchor "top") or bottom (anchor "bottom")
-    clip_top: float
-    clip_bottom: float
+    reach: float  # the lowest point the band may draw at
 
 
 BandKey = tuple[str, str, float, float, float, str]
@@ -52,10 +51,10 @@ def _arrange(keys: list[BandKey]) -> dict[BandKey, Band]:
         _name, anchor, _x, _width, height, _style = key
         if anchor == "bottom":
             cursor += RISE
-            bands[key] = Band(cursor, cursor - RISE, cursor + GAP / 2)
+            bands[key] = Band(cursor, cursor + GAP / 2)
             cursor += GAP
         else:
-            bands[key] = Band(cursor, cursor - GAP / 2, cursor + height + GAP / 2)
+            bands[key] = Band(cursor, cursor + height + GAP / 2)
             cursor += height + GAP
     return bands
 
@@ -109,7 +108,7 @@ def render_layer(
     arranged = _arrange(keys)
     bands = {key: arranged[key] for key in keys}  # in the order of the layer's HTML
     width, height = page_size
-    if bands and max(band.clip_bottom for band in bands.values()) > height:
+    if bands and max(band.reach for band in bands.values()) > height:
         raise RenderError("the patient values do not fit on one layer page")
     one_line = {index: key[3] for index, key in enumerate(keys) if key[1] == "top"}
     scales: dict[int, float] = {}

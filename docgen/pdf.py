@@ -194,7 +194,7 @@ def _fetcher(assets_root: Path) -> Any:
     return AssetFetcher()
 
 
-def render_document(html: str, templates_dir: Path, name: str, tagged: bool = True) -> Document:
+def render_document(html: str, templates_dir: Path, name: str) -> Document:
     """Lay out one document with the house stylesheet; raise RenderError on a refused fetch
     or any warning."""
     from weasyprint import HTML
@@ -206,7 +206,7 @@ def render_document(html: str, templates_dir: Path, name: str, tagged: bool = Tr
         try:
             stylesheet, fonts = house_style(root)
             document = HTML(string=html, base_url=base_url, url_fetcher=_fetcher(root)).render(
-                stylesheets=[stylesheet], font_config=fonts, pdf_tags=tagged
+                stylesheets=[stylesheet], font_config=fonts, pdf_tags=True
             )
         except FatalURLFetchingError:  # a BaseException: caught here, never a traceback
             raise RenderError(
