@@ -68,7 +68,12 @@ LOCK_FILE = ".docgen-batch.lock"
 SUPERSEDED = "superseded"
 RENDER_TIME_LIMIT = 60  # seconds for one packet; a pathological row must not hang the batch
 KILL_GRACE = 5  # seconds past the limit before the parent kills a worker that ignores it
-TASKS_PER_WORKER = 40  # WeasyPrint's memory grows over many renders: recycle workers
+# WeasyPrint's memory grows over many fresh layouts (not over cached ones): a worker is
+# replaced once its peak passes WORKER_MEMORY_MB, and after TASKS_PER_WORKER rows in any case.
+# Replacing it costs a fork and a first render; a fixed 40 rows cost a warm batch a tenth of
+# its time.
+WORKER_MEMORY_MB = 250
+TASKS_PER_WORKER = 1000
 MANIFEST_INTERVAL = 1.0  # seconds between manifest saves during a run (at least)
 REPORT_ROWS = 5000  # rows listed in report.html; manifest.json and rejects.csv hold them all
 _PACKET_NAME_RE = re.compile(r"^row\d{4,}-.+\.pdf$")
@@ -297,7 +302,8 @@ class _Pool(WorkerPool):
         # The limits are read here, not at import: tests shorten them.
         super().__init__(size, _worker_main,
                          (str(site_path) if site_path else None, temp_dir, cache),
-                         RENDER_TIME_LIMIT, KILL_GRACE, TASKS_PER_WORKER)  # fmt: skip
+                         RENDER_TIME_LIMIT, KILL_GRACE, TASKS_PER_WORKER,
+                         WORKER_MEMORY_MB * 1024)  # fmt: skip
 
 
 # --- The batch -------------------------------------------------------------------------------
@@ -518,7 +524,7 @@ def _render(
     pending: dict[int, dict[str, Any]] = {}
     size = max(1, jobs or os.cpu_count() or 1)
     # Workers are forked from here: loaded once now, the renderer, the house style and its
-    # fonts come with every worker, the replacements after TASKS_PER_WORKER rows too.
+    # fonts come with every worker, its replacements too.
     warm_up(run.site)
     pool = _Pool(size, site_path, temp_dir, cache)
     planned = _plan(run, conflicts, previous)

@@ -32,7 +32,7 @@ from docgen.html import environment, render_body
 from docgen.languages import language_codes
 from docgen.layer import render_layer
 from docgen.options import DEFAULT_OPTIONS, DOCUMENT_KINDS, RenderOptions
-from docgen.pdf import house_style, time_limit
+from docgen.pdf import house_style, render_document, time_limit
 from docgen.request import PacketRequest
 from docgen.site import Site
 from docgen.stamp import PageCode
@@ -100,6 +100,11 @@ def warm_up(site: Site) -> None:
     """
     resources = site.resources
     house_style(resources.templates)
+    # A first layout sets up Pango, fontconfig's matching and HarfBuzz (Latin and Arabic):
+    # a few tenths of a second that each forked renderer would otherwise spend on its own.
+    with contextlib.suppress(DocgenError):  # a site's stylesheet that warns: its rows say so
+        render_document('<p>Aa 1 <span dir="rtl">\u0639\u0631\u0628\u064a</span></p>',
+                        resources.templates, "warm-up").write_pdf(pdf_tags=True)
     for language in language_codes(resources):
         with contextlib.suppress(DocgenError):  # not printable: its rows say so themselves
             env = environment(resources, language)

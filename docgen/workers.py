@@ -1,8 +1,9 @@
 """The batch's render workers: processes the parent can stop, each task with a deadline.
 
 A task is a tuple sent down a pipe; the worker answers with one result item (a dict with
-``row``, ``status`` and ``error``). A worker that dies fails its row; one that runs past its
-deadline is killed; workers are recycled after a number of tasks.
+``row``, ``status`` and ``error``, and ``rss_kib``: its peak memory so far). A worker that dies
+fails its row; one that runs past its deadline is killed; a worker is replaced once its memory
+passes a bound (or after a large number of tasks).
 """
 
 from __future__ import annotations
@@ -33,13 +34,15 @@ class WorkerPool:
     Python 3.11 once workers are replaced.)"""
 
     def __init__(self, size: int, target: Callable[..., None], args: tuple[Any, ...],
-                 time_limit: int, grace: int, tasks_per_worker: int) -> None:  # fmt: skip
+                 time_limit: int, grace: int, tasks_per_worker: int,
+                 memory_limit_kib: int | None = None) -> None:  # fmt: skip
         self.size = size
         self.target = target  # target(connection, *args): answers each task until it gets None
         self.args = args
         self.time_limit = time_limit  # seconds for one task (the message names it)
         self.grace = grace  # seconds past the limit before a worker that ignores it is killed
         self.tasks_per_worker = tasks_per_worker
+        self.memory_limit_kib = memory_limit_kib  # replaced after a task that took it past this
         self.context = multiprocessing.get_context()
         self.workers: list[Worker] = []
 
@@ -104,7 +107,9 @@ class WorkerPool:
                 else:
                     worker.row = None
                     worker.done += 1
-                    if worker.done >= self.tasks_per_worker:
+                    grown = (self.memory_limit_kib is not None
+                             and item.get("rss_kib", 0) > self.memory_limit_kib)  # fmt: skip
+                    if grown or worker.done >= self.tasks_per_worker:
                         self._retire(worker)
                 yield item
             elif worker.process.sentinel in ready:
