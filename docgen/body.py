@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -23,7 +22,7 @@ from docgen.errors import RenderError
 from docgen.html import BodyHTML
 from docgen.pdf import SlotPlace, import_weasyprint, render_document, slot_places, write_pdf
 
-FORMAT = b"docgen-body 1\n"
+FORMAT = b"docgen-body 2\n"
 # The body's creation date; docgen.compose writes the packet's own.
 PLACEHOLDER_DATE = "2000-01-01T00:00:00Z"
 
@@ -137,8 +136,11 @@ def lay_out_body(
     return Body(_mark_places(pdf, places), tuple(pages), tuple(places), sizes.pop())
 
 
-# A marked-content point naming a place; docgen.compose puts the value's drawing there.
-MARK = re.compile(rb"/DocgenPlace_(\d+) MP")
+# Each place draws a form XObject of this name; docgen.compose adds it to the page's
+# resources, holding the patient's value for that place (the cached body never does).
+def place_name(place: int) -> str:
+    return f"/DocgenPlace_{place}"
+
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -158,13 +160,13 @@ def _inverse(m: Matrix) -> Matrix:
 
 
 def _mark(place: int, matrix: Matrix) -> list[pikepdf.ContentStreamInstruction]:
-    """Operators that return to the page's own coordinates and name the place there."""
+    """Operators that return to the page's own coordinates and draw the place's form there."""
     numbers = [round(value, 6) for value in _inverse(matrix)]
     return [
         pikepdf.ContentStreamInstruction([], pikepdf.Operator("q")),
         pikepdf.ContentStreamInstruction(numbers, pikepdf.Operator("cm")),
-        pikepdf.ContentStreamInstruction([pikepdf.Name(f"/DocgenPlace_{place}")],
-                                         pikepdf.Operator("MP")),
+        pikepdf.ContentStreamInstruction([pikepdf.Name(place_name(place))],
+                                         pikepdf.Operator("Do")),
         pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")),
     ]
 

@@ -2,31 +2,28 @@
 
 Every packet takes this path, whether its body came from the cache or was just laid out,
 so a packet's bytes do not depend on the cache (SPEC §11). pikepdf does the work: the text
-of each band of the layer page (docgen.layer) is taken out of the layer's drawing and set
-at each of its places' marks in the body (docgen.body), moved into place; so each value is
-real text, drawn once per place, read and tagged where it is printed. Then the page code
-is drawn on each page and the packet's own creation date is written.
+of each band of the layer page (docgen.layer) is taken out of the layer's drawing into a
+form XObject of its own, with the layer's fonts; each place the body draws (docgen.body)
+becomes a small form that draws its band moved into place. So each value is real text,
+read and tagged where it is printed, and the body's own page drawings are never rewritten.
+Then the page code is drawn on each page and the packet's own creation date is written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import re
-from collections.abc import Callable
-from typing import Any
 
 import pikepdf
 
-from docgen.body import MARK, Body
+from docgen.body import Body, place_name
 from docgen.errors import RenderError
 from docgen.layer import Layer, band_key
 from docgen.stamp import CODE_SIZE, PageCode, code_operators, code_position
 
 PX = 0.75  # PDF points per CSS px
-# The layer's resources get names of their own in the body's pages.
-RENAMED = {"Tf": pikepdf.Name.Font, "gs": pikepdf.Name.ExtGState}
-PREFIX = "DocgenP"
+# Operators that would need layer resources a band form does not carry.
+_UNPLACEABLE = ("Do", "sh", "cs", "CS", "scn", "SCN", "BI")
 
 
 def _band_owners(layer: pikepdf.Pdf) -> dict[int, int]:
@@ -43,16 +40,6 @@ def _band_owners(layer: pikepdf.Pdf) -> dict[int, int]:
             element = element.P
         owners[mcid] = bands[element.objgen]
     return owners
-
-
-def _renamed(instruction: pikepdf.ContentStreamInstruction) -> pikepdf.ContentStreamInstruction:
-    operator = str(instruction.operator)
-    operands = list(instruction.operands)
-    if operator in RENAMED:
-        operands[0] = pikepdf.Name(f"/{PREFIX}{str(operands[0])[1:]}")
-    elif operator in ("Do", "sh", "cs", "CS", "scn", "SCN", "BI"):
-        raise RenderError(f"the patient layer draws with {operator}, which is not placed")
-    return pikepdf.ContentStreamInstruction(operands, instruction.operator)
 
 
 def _band_drawings(layer: pikepdf.Pdf, count: int) -> list[bytes]:
@@ -79,8 +66,10 @@ def _band_drawings(layer: pikepdf.Pdf, count: int) -> list[bytes]:
                 drawings[owner].append(instruction)
                 owner = None
                 continue
+        elif operator in _UNPLACEABLE:
+            raise RenderError(f"the patient layer draws with {operator}, which is not placed")
         for number in range(count) if owner is None else (owner,):
-            drawings[number].append(_renamed(instruction))
+            drawings[number].append(instruction)
     return [pikepdf.unparse_content_stream(drawing) for drawing in drawings]
 
 
@@ -92,26 +81,26 @@ def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool
         if len(pdf.pages) != len(codes):
             raise ValueError("one page code per page")
         # A site's templates may print no patient value in a place of its own: no layer.
-        place: Callable[[re.Match[bytes]], bytes] | None = None
-        resources: dict[pikepdf.Name, dict[str, Any]] = {}
+        forms: dict[int, pikepdf.Object] = {}
         if layer.bands:  # the layer stays open until saving: its copied streams are read then
             top = open_files.enter_context(pikepdf.open(io.BytesIO(layer.pdf)))
-            place, resources = _placing(pdf, top, body, layer)
-        for page, code in zip(pdf.pages, codes, strict=True):
-            content = page.Contents.read_bytes()
-            if place is not None and MARK.search(content):
-                content = MARK.sub(place, content)
-                for kind, objects in resources.items():
-                    own = page.Resources.get(kind)
-                    if own is None:
-                        own = page.Resources[kind] = pikepdf.Dictionary()
-                    for name, value in sorted(objects.items()):
-                        own[f"/{PREFIX}{name[1:]}"] = value
+            forms = _place_forms(pdf, top, body, layer)
+        begin = pdf.make_stream(b"q\n")  # the body's drawing state ends before the code's
+        for number, (page, code) in enumerate(zip(pdf.pages, codes, strict=True)):
+            mine = {place_name(index): form for index, form in forms.items()
+                    if body.places[index].page == number}  # fmt: skip
+            if mine:
+                resources = page.obj.Resources
+                if "/XObject" not in resources:
+                    resources.XObject = pikepdf.Dictionary()
+                for name, form in sorted(mine.items()):
+                    resources.XObject[name] = form
             left, bottom, right, upper = (float(v) for v in page.mediabox)
             x, y = code_position(right - left, upper - bottom, right_to_left)
-            page.Contents = pdf.make_stream(
-                b"q\n" + content + b"\nQ\n" + code_operators(code.text, x, y, CODE_SIZE)
-            )
+            drawn = page.obj.Contents
+            own = list(drawn) if isinstance(drawn, pikepdf.Array) else [drawn]
+            page.obj.Contents = pikepdf.Array([begin, *own, pdf.make_stream(
+                b"\nQ\n" + code_operators(code.text, x, y, CODE_SIZE))])
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
             for field in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
                 meta[field] = created
@@ -120,22 +109,41 @@ def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool
         return out.getvalue()
 
 
-def _placing(pdf: pikepdf.Pdf, top: pikepdf.Pdf, body: Body, layer: Layer
-             ) -> tuple[Callable[[re.Match[bytes]], bytes], dict[pikepdf.Name, dict[str, Any]]]:
-    """What replaces each place's mark, and the layer's resources it draws with."""
+def _place_forms(pdf: pikepdf.Pdf, top: pikepdf.Pdf, body: Body, layer: Layer
+                 ) -> dict[int, pikepdf.Object]:  # fmt: skip
+    """Place number -> the form its mark draws: its band, moved from the layer into place.
+
+    Each band is one form (the layer's drawing of that value, with the layer's fonts);
+    places that show a band at the same height share one small form that moves it there.
+    """
     drawings = _band_drawings(top, len(layer.bands))
-    order = {key: number for number, key in enumerate(layer.bands)}
     theirs = top.pages[0].Resources
-    resources = {
-        kind: {name: pdf.copy_foreign(top.make_indirect(value))
-               for name, value in theirs.get(kind, pikepdf.Dictionary()).items()}
-        for kind in (pikepdf.Name.ExtGState, pikepdf.Name.Font)
-    }  # fmt: skip
-
-    def place(match: re.Match[bytes]) -> bytes:
-        spot = body.places[int(match.group(1))]
+    fonts = pdf.make_indirect(pikepdf.Dictionary({
+        kind: pdf.copy_foreign(top.make_indirect(theirs[kind]))
+        for kind in ("/ExtGState", "/Font") if kind in theirs
+    }))  # fmt: skip
+    left, bottom, right, upper = (float(v) for v in top.pages[0].mediabox)
+    box = pikepdf.Array([left, bottom, right, upper])
+    bands = [_form(pdf, drawing, box, fonts) for drawing in drawings]
+    order = {key: number for number, key in enumerate(layer.bands)}
+    moved: dict[tuple[int, float], pikepdf.Object] = {}
+    forms = {}
+    for index, spot in enumerate(body.places):
         key = band_key(spot)
-        shift = (spot.y - layer.bands[key].at) * PX  # downwards, from the band to the place
-        return f"1 0 0 1 0 {-shift:.3f} cm\n".encode("ascii") + drawings[order[key]]
+        band = order[key]
+        shift = round((spot.y - layer.bands[key].at) * PX, 3)  # downwards, band to place
+        if (band, shift) not in moved:
+            form = _form(pdf, b"/DocgenBand Do", box,
+                         pikepdf.Dictionary(XObject=pikepdf.Dictionary(DocgenBand=bands[band])))
+            form.Matrix = pikepdf.Array([1, 0, 0, 1, 0, -shift])
+            moved[band, shift] = form
+        forms[index] = moved[band, shift]
+    return forms
 
-    return place, resources
+
+def _form(pdf: pikepdf.Pdf, drawing: bytes, box: pikepdf.Array,
+          resources: pikepdf.Object) -> pikepdf.Object:  # fmt: skip
+    form = pdf.make_stream(drawing)
+    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+    form.BBox, form.Resources = box, resources
+    return form

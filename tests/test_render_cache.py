@@ -176,13 +176,16 @@ def test_the_composed_packet_stays_archival_and_tagged(site: Site, catalog: Any)
             assert meta["xmp:CreateDate"].startswith("2026-09-21")
             assert "Consentement" in str(meta["dc:title"]) or meta["dc:title"]
         assert str(document.docinfo.CreationDate).startswith("D:20260921")
-        content = b"".join(page.Contents.read_bytes() for page in document.pages)
-    assert b"DocgenPlace" not in content  # every mark was replaced by its value
-    # The practitioner is set inside the placeholder's tagged marked content, not as an
-    # artifact: it is read in place by assistive technology too.
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        stream = document.pages[0].Contents.read_bytes().decode("latin-1")
-    inside = r"<< /MCID \d+ >> BDC\s+BT\s+ET\s+q\s+[-\d. ]+cm\s+1 0 0 1 0 [-\d.]+ cm"
+        for page in document.pages:  # every place the body draws is filled on its page
+            drawn = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+            for name in re.findall(rb"/(DocgenPlace_\d+) Do", drawn):
+                form = page.Resources.XObject[f"/{name.decode()}"]
+                assert form.Subtype == "/Form" and form.Resources.XObject.DocgenBand.read_bytes()
+        # The practitioner is set inside the placeholder's tagged marked content, not as an
+        # artifact: it is read in place by assistive technology too.
+        stream = pikepdf.unparse_content_stream(
+            pikepdf.parse_content_stream(document.pages[0])).decode("latin-1")
+    inside = r"<< /MCID \d+ >> BDC\s+BT\s+ET\s+q\s+[-\d. ]+cm\s+/DocgenPlace_\d+ Do\s+Q"
     assert len(re.findall(inside, stream)) == 2  # the practitioner, the date and time
 
 
