@@ -211,11 +211,10 @@ def _with_comma(lines: list[str]) -> list[str]:
     return [*lines[:-1], lines[-1] + ","]
 
 
-def generated_module() -> str:
-    """The text of docgen/weasyprint_ffi.py for the installed WeasyPrint and cffi."""
+def generated_module(source: str) -> str:
+    """The text of docgen/weasyprint_ffi.py for WeasyPrint's declarations ``source``."""
     from importlib.metadata import version
 
-    source = weasyprint_declarations()
     lines = [
         '"""WeasyPrint\'s C declarations as data for cffi\'s out-of-line ABI mode.',
         "",
@@ -237,7 +236,7 @@ def generated_module() -> str:
 
 
 def main() -> None:
-    MODULE.write_text(generated_module())
+    MODULE.write_text(generated_module(weasyprint_declarations()))
     print(f"wrote {MODULE}")
 
 
