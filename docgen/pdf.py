@@ -104,32 +104,43 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_PROF, max(left, 0.001))
 
 
+_importing = threading.Lock()
+
+
 @cache
 def import_weasyprint() -> None:
-    """Import WeasyPrint without the C compiler being run a dozen times.
+    """Import WeasyPrint with its C declarations precompiled and no C compiler run.
 
-    For each library WeasyPrint tries six spellings of its name (one per platform); cffi
-    looks every spelling that fails to load up with ``ctypes.util.find_library``, which on
-    Linux runs gcc and ldconfig: about a third of a second at each start of docgen. On
-    Linux the spelling that works (``libpango-1.0.so.0``) loads without that look-up, so
-    the look-up is skipped while WeasyPrint is imported; elsewhere nothing changes.
+    WeasyPrint's cffi declarations come from docgen.weasyprint_ffi instead of being parsed
+    at each start (see docgen.ffi; anything unexpected parses them the ordinary way). And
+    for each library WeasyPrint tries six spellings of its name (one per platform); cffi's
+    in-line mode looks every spelling that fails to load up with
+    ``ctypes.util.find_library``, which on Linux runs gcc and ldconfig: about a third of a
+    second at each start of docgen. On Linux the spelling that works
+    (``libpango-1.0.so.0``) loads without that look-up, so the look-up is skipped while
+    WeasyPrint is imported. Both apply on Linux only, where they are tested; and should a
+    library load only with the look-up, WeasyPrint is imported again the ordinary way.
     """
-    if sys.platform != "linux" or "weasyprint" in sys.modules:
-        import weasyprint
-        return
-    import ctypes.util
+    from docgen.ffi import precompiled_cffi
 
-    look_up = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        import weasyprint
-    except OSError:  # a library only the look-up finds: import the ordinary way
-        for name in [module for module in sys.modules if module.startswith("weasyprint")]:
-            del sys.modules[name]
-        ctypes.util.find_library = look_up
-        import weasyprint  # noqa: F401
-    finally:
-        ctypes.util.find_library = look_up
+    with _importing:
+        if sys.platform != "linux" or "weasyprint" in sys.modules:
+            import weasyprint
+            return
+        import ctypes.util
+
+        look_up = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            with precompiled_cffi():
+                import weasyprint
+        except OSError:  # a library only the look-up finds: import the ordinary way
+            for name in [module for module in sys.modules if module.startswith("weasyprint")]:
+                del sys.modules[name]
+            ctypes.util.find_library = look_up
+            import weasyprint  # noqa: F401
+        finally:
+            ctypes.util.find_library = look_up
 
 
 @cache
@@ -197,6 +208,7 @@ def _fetcher(assets_root: Path) -> Any:
 def render_document(html: str, templates_dir: Path, name: str) -> Document:
     """Lay out one document with the house stylesheet; raise RenderError on a refused fetch
     or any warning."""
+    import_weasyprint()
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 

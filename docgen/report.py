@@ -125,6 +125,10 @@ def write_rejects(out_dir: Path, schedule: Schedule, result: BatchResult) -> Non
 def cover_sheet(missing: list[int], items: list[dict[str, Any]]) -> bytes:
     """The print file's first sheet when rows are missing from it: which, and why."""
     import pikepdf
+
+    from docgen.pdf import import_weasyprint
+
+    import_weasyprint()
     from weasyprint import HTML
 
     errors = {item["row"]: item.get("error", "") for item in items}
