@@ -2,6 +2,8 @@
 
 The store knows bytes only: :mod:`docgen.packet` decides what an entry holds and derives its
 key from everything that changes the printed body. Entries never contain patient data.
+:mod:`docgen.i18n` and :mod:`docgen.html` keep a process's start-up work here too (checked
+catalogs, compiled templates; see :func:`use_for_startup`).
 
 On disk: one file per entry, named by its key (64 hex digits), holding a format line, the
 SHA-256 of the data and the data. Writers put each entry into a temporary file in the same
