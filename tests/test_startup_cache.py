@@ -228,21 +228,36 @@ def test_the_folder_rule_for_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not holds_code_safely(private)  # owned by someone else
 
 
-def test_no_cache_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extractions: list[int]
+PACKET_ARGS = [
+    "packet", "--docs", "consent", "--mrn", "0004567", "--family-name", "Testperson",
+    "--given-name", "Robin", "--dob", "1960-05-14", "--procedure", "nucleoplasty",
+    "--levels", "L4-L5", "--language", "es", "--surgery-at", "2026-12-02T08:30",
+]  # fmt: skip
+
+
+def test_a_command_keeps_its_start_up_work_in_its_cache_and_no_cache_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Site, extractions: list[int]
 ) -> None:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(folder))
+    default = tmp_path / "default-cache"
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(default))
     monkeypatch.chdir(tmp_path)
+    chosen = tmp_path / "chosen"
+    for args in (["--cache-dir", str(chosen), "-o", "one.pdf"], ["--no-cache", "-o", "two.pdf"]):
+        new_process()
+        result = CliRunner().invoke(cli, PACKET_ARGS + args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "Consentimiento informado" in pages_text((tmp_path / args[-1]).read_bytes())[0]
+    assert messages.checked_catalog_key(site.resources, "es") in entries(RenderCache(chosen))
+    assert extractions == [1, 1]  # the second command checked again, in memory
+    assert not default.exists()  # --no-cache: nothing read or stored
     new_process()
-    result = CliRunner().invoke(cli, [
-        "packet", "--no-cache", "--docs", "consent", "--mrn", "0004567",
-        "--family-name", "Testperson", "--given-name", "Robin", "--dob", "1960-05-14",
-        "--procedure", "nucleoplasty", "--levels", "L4-L5", "--language", "es",
-        "--surgery-at", "2026-12-02T08:30", "-o", "packet.pdf",
-    ], catch_exceptions=False)  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "Consentimiento informado" in pages_text((tmp_path / "packet.pdf").read_bytes())[0]
-    assert extractions == [1]  # checked, in memory
-    assert not folder.exists() and startup_store() is None
-    new_process()
+
+
+def test_the_web_app_sets_the_store(tmp_path: Path) -> None:
+    from docgen.web import create_app
+
+    store = RenderCache(tmp_path / "cache")
+    create_app(None, tmp_path / "instance", {"DOCGEN_CACHE": store})
+    assert startup_store() is store
+    create_app(None, tmp_path / "instance", {"DOCGEN_CACHE": None})
+    assert startup_store() is None
