@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen import __version__
-from docgen.cache import RenderCache
+from docgen.cache import RenderCache, use_for_startup
 from docgen.catalog import load_catalog
 from docgen.errors import ConfigError, DocgenError, InvalidRecord
 from docgen.files import open_atomic, write_atomic
@@ -202,6 +202,7 @@ def _init_worker(site_path: str | None, temp_dir: str | None = None,
     if temp_dir:  # WeasyPrint's font folders land here and go with it at the end
         os.environ["TMPDIR"] = temp_dir
         tempfile.tempdir = temp_dir
+    use_for_startup(cache)  # a spawned worker finds the checked catalogs there
     _worker_site = load_site(Path(site_path) if site_path else None)
     _worker_cache = cache
 

@@ -2,6 +2,8 @@
 
 The store knows bytes only: :mod:`docgen.packet` decides what an entry holds and derives its
 key from everything that changes the printed body. Entries never contain patient data.
+:mod:`docgen.i18n` and :mod:`docgen.html` keep a process's start-up work here too (checked
+catalogs, compiled templates; see :func:`use_for_startup`).
 
 On disk: one file per entry, named by its key (64 hex digits), holding a format line, the
 SHA-256 of the data and the data. Writers put each entry into a temporary file in the same
@@ -291,3 +293,66 @@ def open_cache(folder: Path | None = None, *, enabled: bool = True) -> RenderCac
         return None
     chosen = (folder if folder is not None else default_folder()).absolute()
     return RenderCache(chosen, max_bytes_from_env())
+
+
+# --- Start-up work kept in the cache ------------------------------------------------------
+# A new process repeats work whose result depends only on files it can hash: checking the
+# translation catalogs (docgen.i18n) and compiling the templates (docgen.html). Both sit
+# behind functools caches reached from many places, so the store they use is one setting of
+# the process, made where a command or worker opens its cache; None (the default, and
+# --no-cache) keeps all of it in memory.
+
+_startup: RenderCache | None = None
+
+
+def use_for_startup(cache: RenderCache | None) -> None:
+    """Keep this process's checked catalogs and compiled templates in ``cache`` (None: not)."""
+    global _startup
+    _startup = cache
+
+
+def startup_store() -> RenderCache | None:
+    """The store set by :func:`use_for_startup`, if any."""
+    return _startup
+
+
+def startup_key(*parts: bytes | str) -> str:
+    """A key over ``parts``, each length-prefixed so that no two sequences hash alike."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def holds_code_safely(folder: Path) -> bool:
+    """Whether entries in ``folder`` may hold code this process runs (compiled templates).
+
+    Jinja's rule for its own cache folder: a real folder (not a link), owned by this user,
+    that nobody else can write to. Anyone who could write there could make docgen run
+    their code, so elsewhere templates are compiled in memory.
+    """
+    if not hasattr(os, "getuid"):
+        return False
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def code_store(*, create: bool = False) -> RenderCache | None:
+    """The start-up store when its folder may hold code (:func:`holds_code_safely`), else
+    None; ``create`` makes a missing folder first, private (the writer's case)."""
+    store = _startup
+    if store is None:
+        return None
+    if create:
+        with suppress(OSError):  # an unusable folder: the check below says no
+            store.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return store if holds_code_safely(store.folder) else None

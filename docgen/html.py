@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gettext
+import hashlib
 import re
+import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -13,6 +15,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from docgen import __version__
+from docgen.cache import code_store, startup_key
 from docgen.errors import ConfigError, RenderError
 from docgen.fonts import unprintable
 from docgen.i18n import load_translations
@@ -133,17 +137,38 @@ class _SharedBytecode(jinja2.BytecodeCache):
 
     Jinja checks each entry against its template's source, so an edited template is
     compiled again; the environments differ only in the translations they are given.
+    Entries are also kept in the start-up store (:func:`docgen.cache.code_store`) for the
+    next process, only in a folder nobody else can write to: loading bytecode runs it.
     """
 
     def __init__(self) -> None:
         self._compiled: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self._compiled:
-            bucket.bytecode_from_string(self._compiled[bucket.key])
+        compiled = self._compiled.get(bucket.key)
+        if compiled is None:
+            store = code_store()
+            compiled = store.get(_stored_key(bucket)) if store else None
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)  # Jinja resets it on a stale checksum
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._compiled[bucket.key] = bucket.bytecode_to_string()
+        compiled = bucket.bytecode_to_string()
+        self._compiled[bucket.key] = compiled
+        store = code_store(create=True)
+        if store:
+            store.put(_stored_key(bucket), compiled)
+
+
+# The environment's settings (in this file) shape the compiled code as much as the template.
+_ENVIRONMENT_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _stored_key(bucket: jinja2.bccache.Bucket) -> str:
+    """The store key of a template's bytecode: its name and file (``bucket.key``), its
+    source (``bucket.checksum``), and the versions that make the code."""
+    return startup_key("docgen-template-bytecode 1", __version__, jinja2.__version__,
+                       sys.version, _ENVIRONMENT_DIGEST, bucket.key, bucket.checksum)  # fmt: skip
 
 
 _COMPILED = _SharedBytecode()

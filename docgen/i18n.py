@@ -14,12 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 
+from docgen.cache import startup_store
 from docgen.errors import DocgenError
 from docgen.languages import SOURCE_LANGUAGE, babel_locale, is_work_in_progress, language_codes
 from docgen.resources import Resources
@@ -127,7 +129,10 @@ def load_translations(resources: Resources, language: str) -> gettext.NullTransl
     """The catalog for ``language``, refused unless it is complete and passes every check.
 
     Catalogs are compiled in memory from the .po files, so a fresh clone, an edited .po and
-    an installed wheel all print exactly what the translators wrote.
+    an installed wheel all print exactly what the translators wrote. A catalog that passed
+    the check is kept compiled in the start-up store (:func:`docgen.cache.startup_store`),
+    keyed by the content of everything the check read, so a new process skips the check;
+    a refusal is never stored and is reached again each time.
     """
     if language == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
@@ -140,6 +145,23 @@ def load_translations(resources: Resources, language: str) -> gettext.NullTransl
             "a packet is printed in one language only, never filled in with English",
             field="language",
         )
+    store = startup_store()
+    key = messages.checked_catalog_key(resources, language) if store else None
+    compiled = store.get(key) if store and key else None
+    if compiled is None:
+        compiled = _checked_and_compiled(resources, language, path)
+        # Stored only if no file changed while it was checked: the key must name what passed.
+        if store and key and messages.checked_catalog_key(resources, language) == key:
+            store.put(key, compiled)
+    translations = gettext.GNUTranslations(io.BytesIO(compiled))
+    translations.add_fallback(_NoFallback())
+    return translations
+
+
+def _checked_and_compiled(resources: Resources, language: str, path: Path) -> bytes:
+    """The .mo bytes of the catalog at ``path``; DocgenError unless it passes every check."""
+    from docgen import messages
+
     expected = messages.expected_keys(resources)
     problems = messages.check_catalog(path, expected)
     if problems:
@@ -150,10 +172,7 @@ def load_translations(resources: Resources, language: str) -> gettext.NullTransl
             f"`docgen i18n check {language}` lists them",
             field="language",
         )
-    compiled = messages.compile_catalog(messages.read_catalog(path))
-    translations = gettext.GNUTranslations(io.BytesIO(compiled))
-    translations.add_fallback(_NoFallback())
-    return translations
+    return messages.compile_catalog(messages.read_catalog(path))
 
 
 @dataclass(frozen=True)

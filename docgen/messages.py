@@ -15,6 +15,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+import sys
 import tomllib
 import unicodedata
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
+import babel
+import jinja2
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
@@ -31,6 +34,7 @@ from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
 from docgen import __version__
+from docgen.cache import startup_key
 from docgen.catalog import SECTIONS
 from docgen.errors import DocgenError
 from docgen.languages import SOURCE_LANGUAGE, babel_locale, is_work_in_progress, language_codes
@@ -183,6 +187,25 @@ def expected_keys(resources: Resources) -> set[tuple[str, str | None]]:
 def _expected_keys(resources: Resources, _files: tuple[tuple[str, int, int], ...]
                    ) -> frozenset[tuple[str, str | None]]:  # fmt: skip
     return frozenset(message_keys(extract_messages(resources)))
+
+
+def checked_catalog_key(resources: Resources, language: str) -> str:
+    """The render-cache key of a catalog that passed :func:`check_catalog`.
+
+    It covers everything the check's outcome depends on, by content: the .po file, every
+    source of :func:`expected_keys` (the python files include this module, i.e. the
+    checks themselves), and the versions of docgen, Babel, Jinja2 (the template extractor)
+    and Python (its Unicode tables read the digits of every script).
+    """
+    root = resources.templates.parent
+    parts: list[bytes | str] = [
+        "docgen-checked-catalog 1", __version__, babel.__version__, jinja2.__version__,
+        sys.version, language, po_path(resources, language).read_bytes(),
+    ]  # fmt: skip
+    for path, _method, _options in _sources(resources):
+        parts += [str(path.relative_to(root) if path.is_relative_to(root) else path.name),
+                  path.read_bytes()]  # fmt: skip
+    return startup_key(*parts)
 
 
 def extract_messages(resources: Resources) -> Catalog:

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from docgen.cache import use_for_startup
 from docgen.catalog import Catalog, load_catalog
 from docgen.options import DOCUMENT_KINDS, RenderOptions
 from docgen.packet import Packet, render_packet
@@ -43,6 +44,13 @@ def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DOCGEN_CACHE_DIR", str(folder))
         yield folder
+
+
+@pytest.fixture(autouse=True)
+def no_startup_store() -> Iterator[None]:
+    """A command or app a test starts sets the process's start-up store: not for the next."""
+    yield
+    use_for_startup(None)
 
 
 @pytest.fixture(autouse=True)

@@ -51,13 +51,16 @@ cache_dir_option = click.option(
 
 
 def cache_options(command: F) -> F:
-    """--cache-dir and --no-cache, resolved into one RenderCache or None (``cache``)."""
+    """--cache-dir and --no-cache, resolved into one RenderCache or None (``cache``), which
+    also keeps the process's start-up work (checked catalogs, compiled templates)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, cache_dir: Path | None, no_cache: bool, **kw: Any) -> Any:
-        from docgen.cache import open_cache
+        from docgen.cache import open_cache, use_for_startup
 
-        return command(*args, cache=open_cache(cache_dir, enabled=not no_cache), **kw)
+        store = open_cache(cache_dir, enabled=not no_cache)
+        use_for_startup(store)
+        return command(*args, cache=store, **kw)
 
     no_cache_option = click.option(
         "--no-cache", is_flag=True, help="Lay out every page anew; read and store no cache entry."

@@ -20,7 +20,7 @@ from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from docgen.cache import RenderCache, open_cache
+from docgen.cache import RenderCache, open_cache, use_for_startup
 from docgen.catalog import load_catalog
 from docgen.packet import write_atomic
 from docgen.site import load_site
@@ -93,6 +93,7 @@ def create_app(
     if "DOCGEN_CACHE" not in app.config:
         app.config["DOCGEN_CACHE"] = open_cache()
     cache: RenderCache | None = app.config["DOCGEN_CACHE"]
+    use_for_startup(cache)  # the app's process keeps its start-up work there too
     catalog = load_catalog(site.resources.procedures)
     app.extensions["docgen"] = WebState(
         site=site,
