@@ -413,7 +413,10 @@ def test_a_killed_or_runaway_worker_fails_its_row_and_the_run_finishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from docgen import batch
+    from docgen.packet import warm_up
+    from docgen.site import load_site
 
+    warm_up(load_site(None))  # the process's own fonts folder lives as long as the process
     temp = private_tmp(tmp_path, monkeypatch)
     _fake_render(monkeypatch)
     monkeypatch.setattr(batch, "RENDER_TIME_LIMIT", 1)
