@@ -12,6 +12,9 @@ $(BIN)/docgen: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# Compiled bytecode, as pip writes it unless PYTHONDONTWRITEBYTECODE is set (as in many
+	@# containers): without it every docgen command compiles WeasyPrint's modules again.
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib docgen >/dev/null
 	touch $@
 
 demo: $(BIN)/docgen

@@ -261,3 +261,28 @@ def test_the_web_app_sets_the_store(tmp_path: Path) -> None:
     assert startup_store() is store
     create_app(None, tmp_path / "instance", {"DOCGEN_CACHE": None})
     assert startup_store() is None
+
+
+def test_the_fonts_character_maps_are_read_once_and_a_changed_font_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docgen import fonts
+
+    bundled = Path(__file__).parent.parent / "templates" / "fonts"
+    folder = tmp_path / "fonts"
+    shutil.copytree(bundled, folder)
+    use_for_startup(RenderCache(tmp_path / "cache", 10_000_000))
+    fonts.covered_characters.cache_clear()
+    first = fonts.covered_characters(folder)
+    assert "é" in first and "\u0639" in first  # Latin and Arabic
+
+    reads: list[int] = []
+    read = fonts._read_character_maps
+    monkeypatch.setattr(fonts, "_read_character_maps", lambda paths: reads.append(1) or read(paths))
+    fonts.covered_characters.cache_clear()
+    assert fonts.covered_characters(folder) == first and reads == []  # from the store
+    for path in folder.glob("NotoNaskhArabic*.ttf"):  # a site without an Arabic font
+        path.unlink()
+    fonts.covered_characters.cache_clear()
+    assert "\u0639" not in fonts.covered_characters(folder) and reads == [1]
+    fonts.covered_characters.cache_clear()
