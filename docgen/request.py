@@ -8,13 +8,16 @@ repeat a patient's name or date of birth.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TypeVar
 
 from docgen.catalog import Catalog, Procedure
@@ -493,6 +496,24 @@ def identity_key(record: Mapping[str, object], site: Site) -> tuple[str, bytes]:
         dob = _normalise_date(dob, site, "")
     person = "\x1f".join((folded("family_name"), folded("given_name"), dob))
     return mrn, hashlib.sha256(person.encode()).digest()[:16]
+
+
+def read_record_file(patient: Path | None) -> dict[str, object]:
+    """One patient's fields from a JSON file (``-``: standard input); ``{}`` for None."""
+    # The file's name is not repeated: people name files after patients.
+    if patient is None:
+        return {}
+    try:
+        text = sys.stdin.read() if str(patient) == "-" else patient.read_text(encoding="utf-8-sig")
+        data = json.loads(text)
+    except OSError:
+        raise DocgenError("the file cannot be read", field="patient") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", "?")
+        raise DocgenError(f"not valid UTF-8 JSON (line {line})", field="patient") from None
+    if not isinstance(data, dict):
+        raise DocgenError("expected one JSON object", field="patient")
+    return data
 
 
 def example_record(today: date) -> dict[str, str]:

@@ -147,7 +147,7 @@ def cli() -> None:
 
 
 # The command modules register themselves on ``cli`` when imported.
-from docgen.cli import access, cache, clinical, render, serve, translate  # noqa: E402,F401
+from docgen.cli import access, batch, cache, clinical, render, serve, translate  # noqa: E402,F401
 
 
 def main() -> None:

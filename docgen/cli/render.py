@@ -1,12 +1,8 @@
-"""Rendering commands: ``packet``, ``batch``, ``demo`` and ``procedures``."""
+"""Rendering commands: ``packet``, ``demo`` and ``procedures`` (``batch``: docgen.cli.batch)."""
 
 from __future__ import annotations
 
 import json
-import os
-import sys
-import time
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,23 +25,6 @@ if TYPE_CHECKING:
     from docgen.cache import RenderCache
 
 F = TypeVar("F", bound=Any)
-
-
-def _read_record(patient: Path | None) -> dict[str, object]:
-    # The file's name is not repeated: people name files after patients.
-    if patient is None:
-        return {}
-    try:
-        text = sys.stdin.read() if str(patient) == "-" else patient.read_text(encoding="utf-8-sig")
-        data = json.loads(text)
-    except OSError:
-        raise DocgenError("the file cannot be read", field="patient") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", "?")
-        raise DocgenError(f"not valid UTF-8 JSON (line {line})", field="patient") from None
-    if not isinstance(data, dict):
-        raise DocgenError("expected one JSON object", field="patient")
-    return data
 
 
 def _record_options(command: F) -> F:
@@ -72,14 +51,6 @@ def _naming_options(errors: InvalidRecord) -> InvalidRecord:
         if p.field in FIELDS else p
         for p in errors.problems
     ])  # fmt: skip
-
-
-def _today() -> date:
-    fixed = os.environ.get("DOCGEN_TODAY")
-    try:
-        return date.fromisoformat(fixed) if fixed else date.today()
-    except ValueError:
-        raise ConfigError("DOCGEN_TODAY: write it as YYYY-MM-DD") from None
 
 
 @cli.command()
@@ -116,19 +87,20 @@ def packet(
     Every field option below may also be a key of PATIENT.json; options override the file.
     Every problem of a record is reported at once, one line each.
     """
-    from docgen.request import example_record
+    from docgen.request import example_record, read_record_file, validate_record
+    from docgen.timing import site_today
 
+    site = load_site_option(site_path)
     if template:
-        click.echo(json.dumps(example_record(_today()), indent=2, ensure_ascii=False))
+        example = example_record(site_today(site.timezone))
+        click.echo(json.dumps(example, indent=2, ensure_ascii=False))
         return
     from docgen.catalog import load_catalog
     from docgen.packet import render_packet, write_atomic
-    from docgen.request import validate_record
 
-    site = load_site_option(site_path)
     for warning in site.warnings:
         click.echo(f"warning: {warning}", err=True)
-    record = _read_record(patient)
+    record = read_record_file(patient)
     record.update({key: value for key, value in fields.items() if value is not None})
     try:
         request = validate_record(record, load_catalog(site.resources.procedures), site)
@@ -151,78 +123,6 @@ def packet(
     click.echo(f"wrote {output} ({result.pages} pages: {parts})")
     if "preop" in options.documents and request.abstinence_started(site):
         click.echo(f"warning: {START_NOW_WARNING}", err=True)
-
-
-class _Progress:
-    """rows done / total, rejected, ETA: on a terminal only; scripts and logs stay quiet."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.started = time.monotonic()
-
-    def __call__(self, done: int, total: int, rejected: int) -> None:
-        if not self.enabled or not total:
-            return
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / done * (total - done) if done else 0
-        width = 30
-        bar = "#" * (width * done // total)
-        click.echo(f"\r[{bar:<{width}}] {done}/{total} rows, {rejected} rejected, "
-                   f"ETA {eta:4.0f} s", err=True, nl=done == total)  # fmt: skip
-
-
-@cli.command()
-@reports_errors  # outermost: also catches option parsing errors
-@click.argument("schedule", type=click.Path(dir_okay=False, path_type=Path))
-@output_folder_option("Folder for the packets.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Worker processes (default: the number of cores).",
-)
-@render_options
-@click.option(
-    "--print-file",
-    is_flag=True,
-    help="Also write print-file.pdf: every packet in row order, for one print job; a cover "
-    "sheet lists the rows that are missing from it.",
-)
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="With --print-file: write no print file when any row is missing from it.",
-)
-@site_option
-@cache_options
-def batch(schedule: Path, out_dir: Path, jobs: int | None, options: RenderOptions,
-          print_file: bool, strict: bool, site_path: Path | None,
-          cache: RenderCache | None) -> None:  # fmt: skip
-    """Render one packet per row of SCHEDULE.csv into OUT_DIR, with manifest.json,
-    report.html (totals, rejected rows and what to fix, every row by surgery time) and
-    rejects.csv (the rejected rows plus an error column, ready to fix and run again).
-
-    Columns (header row; case, spaces and underscores do not matter; comma, semicolon or
-    tab): the patient fields of 'docgen packet --help', plus optional per-row docs, copies
-    and large_print. Other columns (e.g. ward) are ignored and shown in the report.
-    """
-    from docgen.batch import run_batch
-
-    result = run_batch(
-        schedule, out_dir, site_path, jobs, options, print_file, _Progress(), strict=strict,
-        cache=cache,
-    )
-    for line in result.error_lines:
-        click.echo(line, err=True)
-    for line in result.notes:
-        click.echo(line, err=True)
-    summary = f"{result.written} packets written, {result.rejected} rows rejected"
-    if result.skipped:
-        summary += f", {result.skipped} unchanged"
-    if result.superseded:
-        summary += f", {len(result.superseded)} superseded"
-    click.echo(summary)
-    sys.exit(result.exit_code)
 
 
 @cli.command()
