@@ -271,7 +271,7 @@ def test_row_with_extra_cells_and_us_style_birth_date(tmp_path: Path) -> None:
 
 def test_progress_shows_rows_rejections_and_eta_on_a_terminal(capsys: pytest.CaptureFixture[str]
                                                               ) -> None:  # fmt: skip
-    from docgen.cli.render import _Progress
+    from docgen.cli.batch import _Progress
 
     progress = _Progress()
     progress.enabled = True  # as on a terminal
