@@ -101,6 +101,8 @@ class RenderCache:
     def get(self, key: str) -> bytes | None:
         """The entry's bytes, or None when absent or damaged (a damaged entry is removed)."""
         path = self._path(key)
+        if self._shared():
+            return None
         try:
             handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:  # absent, evicted a moment ago, or an unusable folder: a miss
@@ -122,6 +124,8 @@ class RenderCache:
     def put(self, key: str, data: bytes) -> None:
         """Store atomically, then evict least recently used entries beyond ``max_bytes``."""
         path = self._path(key)
+        if self._shared():
+            return
         blob = _pack(data)
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -244,6 +248,27 @@ class RenderCache:
             raise ConfigError(f"not a folder: a file is in the way ({shown})", field=where)
         if not os.access(existing, os.R_OK | os.W_OK | os.X_OK):
             raise ConfigError("the folder cannot be used (permission denied)", field=where)
+
+    def _shared(self) -> bool:
+        """Whether another account may write to the folder: then it is not used at all.
+
+        Its entries become printed pages and text; whoever could write there could put
+        other words into a patient's packet (the hash only finds damage). A folder not
+        made yet is fine: it is made private.
+        """
+        if not hasattr(os, "getuid"):  # no POSIX owners and modes to check
+            return False
+        try:
+            info = os.stat(self.folder)
+        except OSError:
+            return False
+        if info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+        if self.folder not in _warned:
+            _warned.add(self.folder)
+            log.warning("render cache %s may be written by other accounts; rendering without "
+                        "it (give docgen a folder of its own)", self.folder)  # fmt: skip
+        return True
 
     def _unusable(self, error: OSError) -> None:
         """Say once per process that the cache is off; rendering goes on without it."""

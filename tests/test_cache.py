@@ -185,6 +185,24 @@ def test_an_unusable_folder_never_stops_a_render(
     assert all("cannot be used" in w and key("x") not in w for w in warnings)
 
 
+@pytest.mark.parametrize("mode", [0o770, 0o707, 0o777])
+def test_a_folder_other_accounts_may_write_to_is_not_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, mode: int
+) -> None:
+    # Its entries become printed pages: whoever could write there could change a packet.
+    store = RenderCache(tmp_path / "shared")
+    store.put(key("x"), b"laid-out body")
+    store.folder.chmod(mode)
+    with caplog.at_level(logging.WARNING, logger="docgen.cache"):
+        assert store.get(key("x")) is None  # a planted entry is never read
+        store.put(key("y"), b"body")
+    assert sorted(p.name for p in store.folder.iterdir()) == [key("x")]  # nothing written
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "may be written by other accounts" in warnings[0]
+    store.folder.chmod(0o700)  # made private again: used again
+    assert store.get(key("x")) == b"laid-out body"
+
+
 # --- Several processes at once ---------------------------------------------------------------
 
 SHARED = [f"shared-{n}" for n in range(4)]
