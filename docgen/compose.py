@@ -16,7 +16,7 @@ import io
 
 import pikepdf
 
-from docgen.body import Body, place_name
+from docgen.body import PLACEHOLDER_DATE, Body, place_name
 from docgen.errors import RenderError
 from docgen.layer import Layer, band_key
 from docgen.stamp import CODE_SIZE, PageCode, code_operators, code_position
@@ -101,12 +101,29 @@ def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool
             own = list(drawn) if isinstance(drawn, pikepdf.Array) else [drawn]
             page.obj.Contents = pikepdf.Array([begin, *own, pdf.make_stream(
                 b"\nQ\n" + code_operators(code.text, x, y, CODE_SIZE))])
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-            for field in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
-                meta[field] = created
+        _date(pdf, created)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True)
         return out.getvalue()
+
+
+def _date(pdf: pikepdf.Pdf, created: str) -> None:
+    """The packet's own creation date (``YYYY-MM-DDTHH:MM:SSZ``) in place of the body's, in
+    the XMP metadata and the document information alike (PDF/A wants them to agree).
+
+    The body's date is a fixed placeholder of the same length, replaced where it stands:
+    parsing and rewriting the XMP cost more than the rest of the composition.
+    """
+    metadata = pdf.Root.Metadata
+    xmp = metadata.read_bytes()
+    for tag in (b"xmp:CreateDate", b"xmp:ModifyDate"):
+        placeholder = b"<%s>%s</%s>" % (tag, PLACEHOLDER_DATE.encode(), tag)
+        if xmp.count(placeholder) != 1:
+            raise RenderError("the laid-out pages carry no creation date to replace")
+        xmp = xmp.replace(placeholder, b"<%s>%s</%s>" % (tag, created.encode("ascii"), tag))
+    metadata.write(xmp)
+    stamp = "D:" + "".join(ch for ch in created if ch.isdigit()) + "Z"
+    pdf.docinfo[pikepdf.Name.CreationDate] = pdf.docinfo[pikepdf.Name.ModDate] = stamp
 
 
 def _place_forms(pdf: pikepdf.Pdf, top: pikepdf.Pdf, body: Body, layer: Layer

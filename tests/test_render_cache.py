@@ -174,8 +174,11 @@ def test_the_composed_packet_stays_archival_and_tagged(site: Site, catalog: Any)
         with document.open_metadata() as meta:
             assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "U"
             assert meta["xmp:CreateDate"].startswith("2026-09-21")
+            assert meta["xmp:ModifyDate"] == meta["xmp:CreateDate"]  # the packet's, not the body's
             assert "Consentement" in str(meta["dc:title"]) or meta["dc:title"]
         assert str(document.docinfo.CreationDate).startswith("D:20260921")
+        assert document.docinfo.ModDate == document.docinfo.CreationDate
+        assert "/Filter" not in document.Root.Metadata.stream_dict  # XMP stays plain text
         for page in document.pages:  # every place the body draws is filled on its page
             drawn = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
             for name in re.findall(rb"/(DocgenPlace_\d+) Do", drawn):
