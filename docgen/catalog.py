@@ -15,11 +15,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from docgen.errors import ConfigError, DocgenError
+from docgen.files import FileVersions, file_versions
 from docgen.levels import Level, Region
 from docgen.resources import Resources
 
@@ -202,13 +203,18 @@ def load_procedure(path: Path) -> Procedure:
     return procedure
 
 
-@cache
 def load_catalog(procedures_dir: Path | None = None) -> Catalog:
+    """Every procedure file of the folder, read again when one of them changes."""
     folder = procedures_dir or Resources.bundled().procedures
     files = sorted(folder.glob("*.toml"))
     if not files:
         raise ConfigError(f"no procedure files in {folder}")
-    procedures = {p.id: p for p in map(load_procedure, files)}
+    return _load_catalog(file_versions(files))
+
+
+@lru_cache(maxsize=32)
+def _load_catalog(files: FileVersions) -> Catalog:
+    procedures = {p.id: p for p in (load_procedure(Path(name)) for name, _, _ in files)}
     owners: dict[str, str] = {}
     for procedure in procedures.values():
         for name in (procedure.id, *procedure.aliases):

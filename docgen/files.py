@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
@@ -44,3 +44,20 @@ def open_atomic(path: Path, mode: int) -> Iterator[TextIO]:
     so that neither the whole text nor a partial file ever exists."""
     with _replaced(path, mode, text=True) as out:
         yield cast(TextIO, out)
+
+
+FileVersions = tuple[tuple[str, int, int], ...]
+
+
+def file_versions(paths: Iterable[Path]) -> FileVersions:
+    """Name, modification time and size of each file: a cache key that changes with an edit,
+    so that a long-running process (``docgen serve``) reads an edited file again."""
+    versions = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except OSError:  # gone: the reader says what is missing
+            versions.append((str(path), -1, -1))
+        else:
+            versions.append((str(path), status.st_mtime_ns, status.st_size))
+    return tuple(versions)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -174,11 +174,20 @@ def _stored_key(bucket: jinja2.bccache.Bucket) -> str:
 _COMPILED = _SharedBytecode()
 
 
-@cache
 def environment(
     resources: Resources, language: str, translations: gettext.NullTranslations | None = None
 ) -> jinja2.Environment:
-    """``translations`` is set only by the translator's draft preview (docgen.preview)."""
+    """``translations`` is set only by the translator's draft preview (docgen.preview);
+    otherwise the checked catalog, and a new environment when that catalog was edited."""
+    if translations is None:
+        translations = load_translations(resources, language)
+    return _environment(resources, language, translations)
+
+
+@lru_cache(maxsize=64)
+def _environment(
+    resources: Resources, language: str, translations: gettext.NullTranslations
+) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=ConfinedLoader(resources.templates / "documents"),
         autoescape=True,  # every template, every value: patient data is never markup
@@ -191,8 +200,6 @@ def environment(
     env.filters.update(ltr=left_to_right, isolate=isolate, full_name=full_name,
                        date_text=date_text)  # fmt: skip
     env.globals.update(name_size=name_size, slot=slot)
-    if translations is None:
-        translations = load_translations(resources, language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return env
 

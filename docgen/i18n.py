@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from babel.lists import format_list
 
 from docgen.cache import startup_store
 from docgen.errors import DocgenError
+from docgen.files import FileVersions, file_versions
 from docgen.languages import SOURCE_LANGUAGE, babel_locale, is_work_in_progress, language_codes
 from docgen.resources import Resources
 
@@ -124,7 +125,9 @@ def check_packet_language(site: Site, language: str) -> str:
     return language
 
 
-@cache
+_SOURCE_TEXT = gettext.NullTranslations()  # English: the messages as written
+
+
 def load_translations(resources: Resources, language: str) -> gettext.NullTranslations:
     """The catalog for ``language``, refused unless it is complete and passes every check.
 
@@ -132,11 +135,23 @@ def load_translations(resources: Resources, language: str) -> gettext.NullTransl
     an installed wheel all print exactly what the translators wrote. A catalog that passed
     the check is kept compiled in the start-up store (:func:`docgen.cache.startup_store`),
     keyed by the content of everything the check read, so a new process skips the check;
-    a refusal is never stored and is reached again each time.
+    a refusal is never stored and is reached again each time. A process keeps the catalog
+    while the .po and the files its messages come from are unchanged, and reads it again
+    after an edit (a running ``docgen serve`` prints the new words on the next packet).
     """
     if language == SOURCE_LANGUAGE:
-        return gettext.NullTranslations()
+        return _SOURCE_TEXT
     from docgen import messages  # the Babel tooling is only needed for other languages
+
+    path = messages.po_path(resources, language)
+    read = file_versions([path, *messages.source_paths(resources)])
+    return _checked_translations(resources, language, read)
+
+
+@lru_cache(maxsize=64)
+def _checked_translations(resources: Resources, language: str,
+                          _read: FileVersions) -> gettext.NullTranslations:  # fmt: skip
+    from docgen import messages
 
     path = messages.po_path(resources, language)
     if not path.is_file():

@@ -37,6 +37,7 @@ from docgen import __version__
 from docgen.cache import startup_key
 from docgen.catalog import SECTIONS
 from docgen.errors import DocgenError
+from docgen.files import FileVersions, file_versions
 from docgen.languages import SOURCE_LANGUAGE, babel_locale, is_work_in_progress, language_codes
 from docgen.resources import Resources
 
@@ -176,15 +177,16 @@ def expected_keys(resources: Resources) -> set[tuple[str, str | None]]:
     Every language's catalog is checked against them before it prints; extracting them
     anew for each language cost about a second each time a worker met a language.
     """
-    files = []
-    for path, _method, _options in _sources(resources):
-        status = path.stat()
-        files.append((str(path), status.st_mtime_ns, status.st_size))
-    return set(_expected_keys(resources, tuple(files)))
+    return set(_expected_keys(resources, file_versions(source_paths(resources))))
+
+
+def source_paths(resources: Resources) -> list[Path]:
+    """Every file the printed English messages are extracted from."""
+    return [path for path, _method, _options in _sources(resources)]
 
 
 @cache
-def _expected_keys(resources: Resources, _files: tuple[tuple[str, int, int], ...]
+def _expected_keys(resources: Resources, _files: FileVersions
                    ) -> frozenset[tuple[str, str | None]]:  # fmt: skip
     return frozenset(message_keys(extract_messages(resources)))
 

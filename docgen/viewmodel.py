@@ -12,10 +12,12 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import cache
+from functools import lru_cache
+from pathlib import Path
 
 from docgen.approval import check_approval
 from docgen.catalog import SECTIONS
+from docgen.files import FileVersions, file_versions
 from docgen.i18n import Formatter, load_translations, site_text
 from docgen.languages import SOURCE_LANGUAGE
 from docgen.levels import Region
@@ -170,20 +172,25 @@ def page_counter_css(template: str) -> str:
     return " ".join(parts)
 
 
-@cache
 def content_fingerprint(resources: Resources, catalog_entry_hash: str, language: str) -> str:
     """A short hash of every file the printed words and layout come from.
 
     Printed in the footer and stored in the PDF metadata, it lets anyone prove later which
     text a patient signed: the same fingerprint means the same catalog entry, templates,
-    styles and translation.
+    styles and translation. Read again whenever one of those files changes.
     """
-    digest = hashlib.sha256(catalog_entry_hash.encode("ascii"))
     files = sorted((resources.templates / "documents").glob("*.html"))
     files += sorted((resources.templates / "styles").glob("*.css"))
     if language != SOURCE_LANGUAGE:
         files.append(resources.locales / language / "LC_MESSAGES" / "docgen.po")
-    for path in files:
+    return _fingerprint(catalog_entry_hash, file_versions(files))
+
+
+@lru_cache(maxsize=256)
+def _fingerprint(catalog_entry_hash: str, files: FileVersions) -> str:
+    digest = hashlib.sha256(catalog_entry_hash.encode("ascii"))
+    for name, _mtime, _size in files:
+        path = Path(name)
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

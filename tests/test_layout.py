@@ -91,7 +91,7 @@ def test_signature_blocks_never_split(tmp_path: Path) -> None:
         filler = "".join(f'  "Extra line {n} of filler text.",\n' for n in range(extra))
         entry.write_text(original.replace("indications = [\n", "indications = [\n" + filler, 1),
                          encoding="utf-8")  # fmt: skip
-        catalog = load_catalog.__wrapped__(site.resources.procedures)
+        catalog = load_catalog(site.resources.procedures)
         request = validate_record(record(), catalog, site)
         pages = pages_text(render_packet(request, site, options).pdf)
         for heading, labels in SIGNATURE_BLOCKS:

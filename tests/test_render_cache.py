@@ -15,14 +15,11 @@ import pytest
 
 from docgen.cache import RenderCache
 from docgen.catalog import load_catalog
-from docgen.html import environment
-from docgen.i18n import load_translations
 from docgen.options import RenderOptions
 from docgen.packet import render_packet
 from docgen.request import validate_record
 from docgen.resources import Resources
 from docgen.site import Site
-from docgen.viewmodel import content_fingerprint
 from tests.conftest import key_times, pages_text, record
 
 CASES = [
@@ -118,14 +115,14 @@ def copy_resources(site: Site, folder: Path) -> Site:
 
 def test_every_source_of_the_body_is_in_the_key(tmp_path: Path, site: Site) -> None:
     """Edit a procedure file, a translation, the site or the stylesheet: the next packet
-    shows the change, from a new entry."""
+    shows the change, from a new entry, in the same process too (a running web app)."""
     own = copy_resources(site, tmp_path)
     templates = own.resources.templates
     cache = RenderCache(tmp_path / "cache")
 
     def packet(of_site: Site, language: str = "en") -> bytes:
-        # A new command reads the procedure files afresh (a process keeps its catalog).
-        catalog = load_catalog.__wrapped__(of_site.resources.procedures)
+        # One process throughout, as a running `docgen serve`: it reads edited files again.
+        catalog = load_catalog(of_site.resources.procedures)
         request = validate_record(record(language=language), catalog, of_site)
         return render_packet(request, of_site, RenderOptions(documents=("consent",)),
                              cache=cache).pdf  # fmt: skip
@@ -146,10 +143,6 @@ def test_every_source_of_the_body_is_in_the_key(tmp_path: Path, site: Site) -> N
     po.write_text(po.read_text(encoding="utf-8").replace(
         'msgstr "Consentimiento informado"', 'msgstr "Hoja de consentimiento"', 1),
         encoding="utf-8")  # fmt: skip
-    # A new command reads the translations afresh (a process keeps what it has loaded).
-    load_translations.cache_clear()
-    environment.cache_clear()
-    content_fingerprint.cache_clear()
     assert "Hoja de consentimiento" in " ".join(pages_text(packet(own, "es")))
 
     letter = dataclasses.replace(own, paper="letter")

@@ -15,7 +15,7 @@ import jinja2
 import pytest
 from click.testing import CliRunner
 
-from docgen import html, messages
+from docgen import html, i18n, messages, viewmodel
 from docgen.cache import RenderCache, holds_code_safely, startup_store, use_for_startup
 from docgen.catalog import Catalog
 from docgen.cli import cli
@@ -26,7 +26,6 @@ from docgen.packet import render_packet
 from docgen.request import validate_record
 from docgen.resources import Resources
 from docgen.site import Site
-from docgen.viewmodel import content_fingerprint
 from tests.conftest import pages_text, record
 
 CONSENT = RenderOptions(documents=("consent",))
@@ -35,10 +34,10 @@ TEMPLATES = ("consent.html", "preop.html", "discharge.html", "blank.html")
 
 def new_process() -> None:
     """Forget what this process has loaded, as a new command starts with nothing."""
-    load_translations.cache_clear()
-    html.environment.cache_clear()
+    i18n._checked_translations.cache_clear()
+    html._environment.cache_clear()
     messages._expected_keys.cache_clear()
-    content_fingerprint.cache_clear()
+    viewmodel._fingerprint.cache_clear()
     html._COMPILED._compiled.clear()
 
 
@@ -286,3 +285,25 @@ def test_the_fonts_character_maps_are_read_once_and_a_changed_font_is_read_again
     fonts.covered_characters.cache_clear()
     assert "\u0639" not in fonts.covered_characters(folder) and reads == [1]
     fonts.covered_characters.cache_clear()
+
+
+def test_a_process_keeps_a_catalog_until_its_files_change(
+    own: Site, extractions: list[int]
+) -> None:
+    # A running web app: the checked catalog and its environment are reused packet after
+    # packet, and an edited .po is checked and used on the next one, without a restart.
+    new_process()
+    spanish = load_translations(own.resources, "es")
+    assert load_translations(own.resources, "es") is spanish
+    before = html.environment(own.resources, "es")
+    assert html.environment(own.resources, "es") is before
+    assert len(extractions) == 1
+    po = own.resources.locales / "es" / "LC_MESSAGES" / "docgen.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgstr "Consentimiento informado"',
+                               'msgstr "Hoja de consentimiento"', 1), encoding="utf-8")  # fmt: skip
+    edited = load_translations(own.resources, "es")
+    assert edited is not spanish
+    assert edited.gettext("Consent form") == "Hoja de consentimiento"
+    assert html.environment(own.resources, "es") is not before  # with the edited words
+    assert load_translations(own.resources, "en") is load_translations(own.resources, "en")

@@ -550,3 +550,33 @@ def test_pages_speak_the_staff_language_and_packets_keep_theirs(tmp_path: Path) 
     refused = client.post("/packet", data=form(levels="L9-L10")).get_data(as_text=True)
     # the validation message stays in the command line's words
     assert '<a href="#levels">Wirbelsäulenhöhen: &#34;L9-L10&#34; is not a spinal level' in refused
+
+
+def test_an_edited_procedure_file_prints_without_a_restart_and_a_broken_one_prints_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    bundled = Path(__file__).parent.parent / "templates"
+    shutil.copytree(bundled, tmp_path / "templates")
+    demo = (bundled / "sites" / "demo.toml").read_text(encoding="utf-8")
+    site = tmp_path / "site.toml"
+    site.write_text(demo + '\ntemplates_dir = "templates"\n', encoding="utf-8")
+    client = signed_in(create_app(site, tmp_path / "instance", {"WTF_CSRF_ENABLED": False}))
+    record = form(procedure="nucleoplasty", levels="L4-L5", side="", language="en",
+                  docs=["consent"])  # fmt: skip
+    assert "light sedation" in " ".join(pages_text(client.post("/packet", data=record).data))
+
+    procedure = tmp_path / "templates" / "procedures" / "nucleoplasty.toml"
+    text = procedure.read_text(encoding="utf-8")
+    procedure.write_text(text.replace("with light sedation", "with gentle sedation", 1),
+                         encoding="utf-8")  # fmt: skip
+    assert "gentle sedation" in " ".join(pages_text(client.post("/packet", data=record).data))
+
+    procedure.write_text(text + "\n[unclosed\n", encoding="utf-8")  # saved with a mistake
+    with caplog.at_level("ERROR", logger="docgen.web"):
+        for answer in (client.get("/"), client.post("/packet", data=record)):
+            assert answer.status_code == 503 and answer.mimetype == "text/html"
+    assert any("nucleoplasty.toml" in r.getMessage() for r in caplog.records)
+    procedure.write_text(text, encoding="utf-8")
+    assert "light sedation" in " ".join(pages_text(client.post("/packet", data=record).data))

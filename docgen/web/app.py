@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from docgen.cache import RenderCache, open_cache, use_for_startup
 from docgen.catalog import load_catalog
+from docgen.errors import ConfigError
 from docgen.packet import write_atomic
 from docgen.site import load_site
 from docgen.web import admin, api, auth, catalog_pages, nurse
@@ -94,15 +95,13 @@ def create_app(
         app.config["DOCGEN_CACHE"] = open_cache()
     cache: RenderCache | None = app.config["DOCGEN_CACHE"]
     use_for_startup(cache)  # the app's process keeps its start-up work there too
-    catalog = load_catalog(site.resources.procedures)
+    load_catalog(site.resources.procedures)  # a broken procedure file stops the start
     app.extensions["docgen"] = WebState(
         site=site,
         site_path=site_path,
-        catalog=catalog,
         ui=ui_translations(site.resources.locales, site.staff_language),
         jobs=JobStore(instance / "jobs", site.web.retention_hours, site_path, cache),
         instance=instance,
-        procedure_names=nurse.procedure_names(catalog, site.resources, site.staff_language),
         cache=cache,
     )
     app.jinja_env.trim_blocks = True
@@ -125,6 +124,7 @@ def create_app(
     app.context_processor(_page_context)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ConfigError, _config_error)
     app.register_error_handler(Exception, _last_resort)
     app.extensions["docgen"].jobs.expire()
     return app
@@ -205,6 +205,16 @@ def _http_error(error: HTTPException) -> Any:
                            _("Go back, reload the page and try again."))
     return _error_page(error.code or 500, _("Something went wrong"),
                        _("Try again; if it happens again, tell the IT service desk."))
+
+
+def _config_error(error: ConfigError) -> Any:
+    """A file of the site that cannot be used now, e.g. a procedure file saved with a
+    mistake while the app runs: nothing prints until it is fixed, and the log says what
+    (a configuration message names files, never a patient)."""
+    log.error("configuration: %s", error)
+    return _error_page(503, _("Something went wrong"),
+                       _("The server could not finish this request. Try again; if it happens "
+                         "again, tell the IT service desk."))  # fmt: skip
 
 
 def _last_resort(error: Exception) -> Any:

@@ -14,9 +14,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Response, render_template, request
 
-from docgen.catalog import Catalog, Procedure
+from docgen.catalog import Procedure
 from docgen.errors import DocgenError, InvalidRecord
-from docgen.i18n import load_translations
 from docgen.languages import language_codes
 from docgen.levels import all_levels
 from docgen.options import (
@@ -28,7 +27,6 @@ from docgen.options import (
 )
 from docgen.packet import Packet, render_packet_in_child
 from docgen.request import FIELDS, PacketRequest, Side, validate_record
-from docgen.resources import Resources
 from docgen.web import auth
 from docgen.web.state import N_, _, state
 
@@ -153,15 +151,6 @@ class Choice:
     value: str
     label: str
     data: Mapping[str, str] = field(default_factory=dict)
-
-
-def procedure_names(catalog: Catalog, resources: Resources, language: str) -> dict[str, str]:
-    """Procedure names in the staff language; English if that catalog cannot print."""
-    try:
-        translate = load_translations(resources, language).gettext
-    except DocgenError:
-        return {p.id: p.name for p in catalog}
-    return {p.id: translate(p.name) for p in catalog}
 
 
 def language_name(code: str) -> str:

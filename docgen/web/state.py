@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from docgen.cache import RenderCache
-from docgen.catalog import Catalog
+from docgen.catalog import Catalog, load_catalog
+from docgen.errors import DocgenError
+from docgen.i18n import load_translations
 from docgen.site import Site
 
 if TYPE_CHECKING:
@@ -24,12 +26,26 @@ if TYPE_CHECKING:
 class WebState:
     site: Site
     site_path: Path | None  # handed to the batch engine, which loads the site in its workers
-    catalog: Catalog
     ui: gettext.NullTranslations  # page text in the staff language (domain "web")
     jobs: JobStore
     instance: Path
-    procedure_names: dict[str, str]  # id -> name in the staff language
     cache: RenderCache | None  # the render cache (SPEC §11); None: --no-cache
+
+    @property
+    def catalog(self) -> Catalog:
+        """The procedure files as they are now: an edited one is read again (kept while
+        unchanged), so the running app prints signed-off text without a restart."""
+        return load_catalog(self.site.resources.procedures)
+
+    @property
+    def procedure_names(self) -> dict[str, str]:
+        """Procedure id -> name in the staff language; English if that catalog cannot print."""
+        catalog = self.catalog
+        try:
+            translate = load_translations(self.site.resources, self.site.staff_language).gettext
+        except DocgenError:
+            return {p.id: p.name for p in catalog}
+        return {p.id: translate(p.name) for p in catalog}
 
 
 def default_instance_dir() -> Path:
