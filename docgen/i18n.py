@@ -144,7 +144,7 @@ def load_translations(resources: Resources, language: str) -> gettext.NullTransl
     from docgen import messages  # the Babel tooling is only needed for other languages
 
     path = messages.po_path(resources, language)
-    read = file_versions([path, *messages.source_paths(resources)])
+    read = file_versions([path, *messages.source_paths(resources, code=False)])
     return _checked_translations(resources, language, read)
 
 

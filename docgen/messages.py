@@ -160,11 +160,12 @@ def _template_comment(path: Path, lineno: int) -> str:
     return f"{_TEMPLATE_PLACES.get(path.name, path.stem)}: {role}"
 
 
-def _sources(resources: Resources) -> list[tuple[Path, Any, dict[str, Any]]]:
+def _sources(resources: Resources, code: bool = True) -> list[tuple[Path, Any, dict[str, Any]]]:
     jinja_options = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true",
                      "trim_blocks": "true", "lstrip_blocks": "true", "silent": "false"}  # fmt: skip
     sources: list[tuple[Path, Any, dict[str, Any]]] = []
-    sources += [(p, "python", {}) for p in sorted(PACKAGE_DIR.glob("*.py"))]
+    if code:
+        sources += [(p, "python", {}) for p in sorted(PACKAGE_DIR.glob("*.py"))]
     sources += [(p, babel_extract, jinja_options)
                 for p in sorted((resources.templates / "documents").glob("*.html"))]  # fmt: skip
     sources += [(p, extract_catalog, {}) for p in sorted(resources.procedures.glob("*.toml"))]
@@ -180,9 +181,10 @@ def expected_keys(resources: Resources) -> set[tuple[str, str | None]]:
     return set(_expected_keys(resources, file_versions(source_paths(resources))))
 
 
-def source_paths(resources: Resources) -> list[Path]:
-    """Every file the printed English messages are extracted from."""
-    return [path for path, _method, _options in _sources(resources)]
+def source_paths(resources: Resources, *, code: bool = True) -> list[Path]:
+    """Every file the printed English messages are extracted from; ``code=False``: only
+    the templates and procedure files (docgen's own code does not change in a process)."""
+    return [path for path, _method, _options in _sources(resources, code)]
 
 
 @cache

@@ -29,6 +29,7 @@ from docgen.compose import compose
 from docgen.errors import DocgenError
 from docgen.files import write_atomic as write_atomic  # the public API names it here too
 from docgen.html import environment, render_body
+from docgen.i18n import load_translations
 from docgen.languages import language_codes
 from docgen.layer import render_layer
 from docgen.options import DEFAULT_OPTIONS, DOCUMENT_KINDS, RenderOptions
@@ -174,6 +175,8 @@ def _render_packet(
     cache: RenderCache | None,
 ) -> Packet:
     resources = site.resources
+    if translations is None:  # the checked catalog, looked up once for the whole packet
+        translations = load_translations(resources, request.language)
     try:
         views = build_views(request, site, options, translations)
     except OverflowError:  # e.g. 9999-12-31 23:30 in New York is past the end of year 9999
