@@ -262,7 +262,7 @@ class RenderCache:
             info = os.stat(self.folder)
         except OSError:
             return False
-        if info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        if _only_mine(info):
             return False
         if self.folder not in _warned:
             _warned.add(self.folder)
@@ -364,11 +364,12 @@ def holds_code_safely(folder: Path) -> bool:
         info = os.lstat(folder)
     except OSError:
         return False
-    return (
-        stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.getuid()
-        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-    )
+    return stat.S_ISDIR(info.st_mode) and _only_mine(info)
+
+
+def _only_mine(info: os.stat_result) -> bool:
+    """Owned by this process's user, and nobody else may write to it."""
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def code_store(*, create: bool = False) -> RenderCache | None:

@@ -85,10 +85,12 @@ def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool
         if layer.bands:  # the layer stays open until saving: its copied streams are read then
             top = open_files.enter_context(pikepdf.open(io.BytesIO(layer.pdf)))
             forms = _place_forms(pdf, top, body, layer)
+        on_page: dict[int, dict[str, pikepdf.Object]] = {}
+        for index, form in forms.items():
+            on_page.setdefault(body.places[index].page, {})[place_name(index)] = form
         begin = pdf.make_stream(b"q\n")  # the body's drawing state ends before the code's
         for number, (page, code) in enumerate(zip(pdf.pages, codes, strict=True)):
-            mine = {place_name(index): form for index, form in forms.items()
-                    if body.places[index].page == number}  # fmt: skip
+            mine = on_page.get(number)
             if mine:
                 resources = page.obj.Resources
                 if "/XObject" not in resources:
