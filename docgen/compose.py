@@ -113,8 +113,8 @@ def _date(pdf: pikepdf.Pdf, created: str) -> None:
     """The packet's own creation date (``YYYY-MM-DDTHH:MM:SSZ``) in place of the body's, in
     the XMP metadata and the document information alike (PDF/A wants them to agree).
 
-    The body's date is a fixed placeholder of the same length, replaced where it stands:
-    parsing and rewriting the XMP cost more than the rest of the composition.
+    The body's date is a fixed placeholder, replaced in the two XMP elements that hold it:
+    parsing and rewriting the XMP with pikepdf cost about 9 ms a packet.
     """
     metadata = pdf.Root.Metadata
     xmp = metadata.read_bytes()
