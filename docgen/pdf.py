@@ -120,7 +120,9 @@ def import_weasyprint() -> None:
     (``libpango-1.0.so.0``) loads without that look-up, so the look-up is skipped while
     WeasyPrint is imported. Both apply on Linux only, where they are tested; and should a
     library load only with the look-up, WeasyPrint is imported again the ordinary way.
+    There too, fontTools' subsetter and instancer wait until first used (docgen.deferred).
     """
+    from docgen.deferred import deferred_imports
     from docgen.ffi import precompiled_cffi
 
     with _importing:
@@ -132,7 +134,7 @@ def import_weasyprint() -> None:
         look_up = ctypes.util.find_library
         ctypes.util.find_library = lambda name: None
         try:
-            with precompiled_cffi():
+            with precompiled_cffi(), deferred_imports():
                 import weasyprint
         except OSError:  # a library only the look-up finds: import the ordinary way
             for name in [module for module in sys.modules if module.startswith("weasyprint")]:
