@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pikepdf
 
+from docgen.append import Trailer, trailer_of
 from docgen.errors import RenderError
 from docgen.html import BodyHTML
 from docgen.pdf import SlotPlace, import_weasyprint, render_document, slot_places, write_pdf
 
-FORMAT = b"docgen-body 2\n"
+FORMAT = b"docgen-body 3\n"
 # The body's creation date; docgen.compose writes the packet's own.
 PLACEHOLDER_DATE = "2000-01-01T00:00:00Z"
+PLACEHOLDER_STAMP = "D:20000101000000Z"  # the same, in the document information
 
 
 @dataclass(frozen=True)
@@ -46,15 +48,29 @@ class PdfMetadata:
 
 
 @dataclass(frozen=True)
+class Reserved:
+    """The body's objects that stand empty for a packet's own (docgen.compose writes their
+    new versions in an update of the file, docgen.append), and what that update needs."""
+
+    trailer: Trailer
+    codes: tuple[int, ...]  # per page: the stream that draws its page code
+    places: tuple[int, ...]  # per place: the form its mark draws
+    metadata: int  # the XMP stream
+    xmp: str  # its text, with PLACEHOLDER_DATE
+    info: str  # the document information dictionary's text, with PLACEHOLDER_STAMP
+
+
+@dataclass(frozen=True)
 class Body:
     pdf: bytes
     pages: tuple[int, ...]  # each document's own pages, without a blank page after it
     places: tuple[SlotPlace, ...]  # page numbers count from 0 within the packet
     page_size: tuple[float, float]  # CSS px
+    reserved: Reserved
 
     def to_bytes(self) -> bytes:
         head = {"pages": self.pages, "places": [asdict(place) for place in self.places],
-                "page_size": self.page_size}  # fmt: skip
+                "page_size": self.page_size, "reserved": asdict(self.reserved)}  # fmt: skip
         encoded = json.dumps(head, separators=(",", ":")).encode("utf-8")
         return FORMAT + str(len(encoded)).encode("ascii") + b"\n" + encoded + self.pdf
 
@@ -64,11 +80,15 @@ class Body:
             raise ValueError("not a docgen body")
         size_line, _, rest = data[len(FORMAT):].partition(b"\n")
         head = json.loads(rest[: int(size_line)])
+        reserved = head["reserved"]
+        reserved.update(trailer=Trailer(**reserved["trailer"]), codes=tuple(reserved["codes"]),
+                        places=tuple(reserved["places"]))  # fmt: skip
         return cls(
             pdf=rest[int(size_line):],
             pages=tuple(head["pages"]),
             places=tuple(SlotPlace(**place) for place in head["places"]),
             page_size=(head["page_size"][0], head["page_size"][1]),
+            reserved=Reserved(**reserved),
         )
 
 
@@ -133,7 +153,8 @@ def lay_out_body(
     pdf = write_pdf(laid_out, title=metadata.title, language=metadata.language,
                     author=metadata.author, subject=metadata.subject,
                     keywords=list(metadata.keywords), created=PLACEHOLDER_DATE)  # fmt: skip
-    return Body(_mark_places(pdf, places), tuple(pages), tuple(places), sizes.pop())
+    marked, reserved = _mark_places(pdf, places)
+    return Body(marked, tuple(pages), tuple(places), sizes.pop(), reserved)
 
 
 # Each place draws a form XObject of this name; docgen.compose adds it to the page's
@@ -188,53 +209,93 @@ def _slot_of_mcid(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[int, int]:
     return owners
 
 
-def _mark_places(pdf_bytes: bytes, places: list[SlotPlace]) -> bytes:
-    """Put a mark for each place into the page's drawing, where its value belongs.
+def _mark_places(pdf_bytes: bytes, places: list[SlotPlace]) -> tuple[bytes, Reserved]:
+    """Put a mark for each place into the page's drawing, where its value belongs, and
+    reserve the objects a packet fills in (its values' forms, its page codes, its dates).
 
     A one-line place: inside its placeholder's marked content, so the value drawn there is
     read in its place and tagged as the placeholder's text. The header identity: at the
-    end of the page, as an artifact, like the running header it belongs to.
+    end of the page, as an artifact, like the running header it belongs to. Each page
+    draws in its own graphics state, then its code's stream (empty here) ends that state.
     """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        begin = pdf.make_stream(b"q\n")
         for number, page in enumerate(pdf.pages):
             mine = [index for index, place in enumerate(places) if place.page == number]
+            page.Contents = pikepdf.Array([begin, *_drawing(pdf, page, mine, places),
+                                           pdf.make_stream(b"\nQ\n")])  # fmt: skip
             if not mine:
                 continue
-            inline = [index for index in mine if places[index].anchor == "top"]
-            owners = _slot_of_mcid(pdf, page) if inline else {}
-            if len(set(owners.values())) != len(inline):
-                raise RenderError(f"page {number + 1}: the value places cannot be found")
-            matrix, saved, open_marks, marked = IDENTITY, [], [], set()
-            drawing: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage]
-            drawing = []
-            for instruction in pikepdf.parse_content_stream(page):
-                operator = str(instruction.operator)
-                if operator == "q":
-                    saved.append(matrix)
-                elif operator == "Q":
-                    matrix = saved.pop()
-                elif operator == "cm":
-                    numbers = [float(value) for value in instruction.operands]
-                    matrix = _times((numbers[0], numbers[1], numbers[2], numbers[3],
-                                     numbers[4], numbers[5]), matrix)  # fmt: skip
-                elif operator in ("BDC", "BMC"):
-                    properties = instruction.operands[-1]
-                    mcid = (int(properties.MCID) if isinstance(properties, pikepdf.Dictionary)
-                            and "/MCID" in properties else None)  # fmt: skip
-                    open_marks.append(owners.get(mcid) if mcid is not None else None)
-                elif operator == "EMC" and open_marks:
-                    slot = open_marks.pop()
-                    if slot is not None and inline[slot] not in marked:
-                        drawing += _mark(inline[slot], matrix)
-                        marked.add(inline[slot])
-                drawing.append(instruction)
-            for index in mine:
-                if places[index].anchor == "bottom":
-                    drawing.append(pikepdf.ContentStreamInstruction(
-                        [pikepdf.Name.Artifact], pikepdf.Operator("BMC")))  # fmt: skip
-                    drawing += _mark(index, matrix)
-                    drawing.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")))
-            page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(drawing))
+            resources = page.obj.Resources
+            if "/XObject" not in resources:
+                resources.XObject = pikepdf.Dictionary()
+            for index in mine:  # an empty form, for now
+                form = pdf.make_stream(b"")
+                form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+                form.BBox = pikepdf.Array([0, 0, 0, 0])
+                resources.XObject[place_name(index)] = form
+        pdf.docinfo[pikepdf.Name.CreationDate] = PLACEHOLDER_STAMP
+        pdf.docinfo[pikepdf.Name.ModDate] = PLACEHOLDER_STAMP
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True)
-        return out.getvalue()
+    marked = out.getvalue()
+    with pikepdf.open(io.BytesIO(marked)) as pdf:  # saving numbered the objects anew
+        xmp = pdf.Root.Metadata
+        reserved = Reserved(
+            trailer=trailer_of(pdf, marked),
+            codes=tuple(page.obj.Contents[-1].objgen[0] for page in pdf.pages),
+            places=tuple(_form_of(pdf, place.page, index) for index, place in enumerate(places)),
+            metadata=xmp.objgen[0],
+            xmp=xmp.read_bytes().decode("utf-8"),
+            info=bytes(pdf.trailer.Info.unparse(resolved=True)).decode("latin-1"),
+        )
+    if reserved.xmp.count(PLACEHOLDER_DATE) != 2 or reserved.info.count(PLACEHOLDER_STAMP) != 2:
+        raise RenderError("the laid-out pages carry no creation date to replace")
+    return marked, reserved
+
+
+def _form_of(pdf: pikepdf.Pdf, page: int, place: int) -> int:
+    return int(pdf.pages[page].obj.Resources.XObject[place_name(place)].objgen[0])
+
+
+def _drawing(pdf: pikepdf.Pdf, page: pikepdf.Page, mine: list[int],
+             places: list[SlotPlace]) -> list[pikepdf.Object]:  # fmt: skip
+    """The page's drawing, with a mark at each of its places."""
+    if not mine:
+        drawn = page.obj.Contents
+        return list(drawn) if isinstance(drawn, pikepdf.Array) else [drawn]
+    inline = [index for index in mine if places[index].anchor == "top"]
+    owners = _slot_of_mcid(pdf, page) if inline else {}
+    if len(set(owners.values())) != len(inline):
+        raise RenderError(f"page {places[mine[0]].page + 1}: the value places cannot be found")
+    matrix, saved, open_marks, marked = IDENTITY, [], [], set()
+    drawing: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage]
+    drawing = []
+    for instruction in pikepdf.parse_content_stream(page):
+        operator = str(instruction.operator)
+        if operator == "q":
+            saved.append(matrix)
+        elif operator == "Q":
+            matrix = saved.pop()
+        elif operator == "cm":
+            numbers = [float(value) for value in instruction.operands]
+            matrix = _times((numbers[0], numbers[1], numbers[2], numbers[3],
+                             numbers[4], numbers[5]), matrix)  # fmt: skip
+        elif operator in ("BDC", "BMC"):
+            properties = instruction.operands[-1]
+            mcid = (int(properties.MCID) if isinstance(properties, pikepdf.Dictionary)
+                    and "/MCID" in properties else None)  # fmt: skip
+            open_marks.append(owners.get(mcid) if mcid is not None else None)
+        elif operator == "EMC" and open_marks:
+            slot = open_marks.pop()
+            if slot is not None and inline[slot] not in marked:
+                drawing += _mark(inline[slot], matrix)
+                marked.add(inline[slot])
+        drawing.append(instruction)
+    for index in mine:
+        if places[index].anchor == "bottom":
+            drawing.append(pikepdf.ContentStreamInstruction(
+                [pikepdf.Name.Artifact], pikepdf.Operator("BMC")))  # fmt: skip
+            drawing += _mark(index, matrix)
+            drawing.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")))
+    return [pdf.make_stream(pikepdf.unparse_content_stream(drawing))]

@@ -1,22 +1,22 @@
 """Composition: a packet's body, its patient layer and its page codes made into one PDF.
 
 Every packet takes this path, whether its body came from the cache or was just laid out,
-so a packet's bytes do not depend on the cache (SPEC §11). pikepdf does the work: the text
-of each band of the layer page (docgen.layer) is taken out of the layer's drawing into a
-form XObject of its own, with the layer's fonts; each place the body draws (docgen.body)
-becomes a small form that draws its band moved into place. So each value is real text,
-read and tagged where it is printed, and the body's own page drawings are never rewritten.
-Then the page code is drawn on each page and the packet's own creation date is written.
+so a packet's bytes do not depend on the cache (SPEC §11). The body stays as it was laid
+out; the packet's own objects follow it as an update of the file (docgen.append): the text
+of each band of the layer page (docgen.layer) becomes a form XObject of its own, with the
+layer's fonts, and each place the body draws fills its reserved form (docgen.body) with its
+band moved into place. So each value is real text, read and tagged where it is printed.
+Each page's reserved code stream gets its page code, and the dates become the packet's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import pikepdf
 
-from docgen.body import PLACEHOLDER_DATE, Body, place_name
+from docgen.append import Copier, Update, stream
+from docgen.body import PLACEHOLDER_DATE, PLACEHOLDER_STAMP, Body, Reserved
 from docgen.errors import RenderError
 from docgen.layer import Layer, band_key
 from docgen.stamp import CODE_SIZE, PageCode, code_operators, code_position
@@ -76,93 +76,60 @@ def _band_drawings(layer: pikepdf.Pdf, count: int) -> list[bytes]:
 def compose(body: Body, layer: Layer, codes: list[PageCode], right_to_left: bool,
             created: str) -> bytes:  # fmt: skip
     """The finished packet: deterministic bytes for the same inputs (stable /ID)."""
-    with contextlib.ExitStack() as open_files:
-        pdf = open_files.enter_context(pikepdf.open(io.BytesIO(body.pdf)))
-        if len(pdf.pages) != len(codes):
-            raise ValueError("one page code per page")
-        # A site's templates may print no patient value in a place of its own: no layer.
-        forms: dict[int, pikepdf.Object] = {}
-        if layer.bands:  # the layer stays open until saving: its copied streams are read then
-            top = open_files.enter_context(pikepdf.open(io.BytesIO(layer.pdf)))
-            forms = _place_forms(pdf, top, body, layer)
-        on_page: dict[int, dict[str, pikepdf.Object]] = {}
-        for index, form in forms.items():
-            on_page.setdefault(body.places[index].page, {})[place_name(index)] = form
-        begin = pdf.make_stream(b"q\n")  # the body's drawing state ends before the code's
-        for number, (page, code) in enumerate(zip(pdf.pages, codes, strict=True)):
-            mine = on_page.get(number)
-            if mine:
-                resources = page.obj.Resources
-                if "/XObject" not in resources:
-                    resources.XObject = pikepdf.Dictionary()
-                for name, form in sorted(mine.items()):
-                    resources.XObject[name] = form
-            left, bottom, right, upper = (float(v) for v in page.mediabox)
-            x, y = code_position(right - left, upper - bottom, right_to_left)
-            drawn = page.obj.Contents
-            own = list(drawn) if isinstance(drawn, pikepdf.Array) else [drawn]
-            page.obj.Contents = pikepdf.Array([begin, *own, pdf.make_stream(
-                b"\nQ\n" + code_operators(code.text, x, y, CODE_SIZE))])
-        _date(pdf, created)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True)
-        return out.getvalue()
+    reserved = body.reserved
+    if len(reserved.codes) != len(codes):
+        raise ValueError("one page code per page")
+    update = Update(body.pdf, reserved.trailer)
+    # A site's templates may print no patient value in a place of its own: no layer.
+    if layer.bands:
+        with pikepdf.open(io.BytesIO(layer.pdf)) as top:
+            _fill_places(update, top, body, layer)
+    x, y = code_position(body.page_size[0] * PX, body.page_size[1] * PX, right_to_left)
+    for number, code in zip(reserved.codes, codes, strict=True):
+        # The page's own drawing ends its graphics state first (docgen.body).
+        update.put(number, stream(b"", b"\nQ\n" + code_operators(code.text, x, y, CODE_SIZE)))
+    _date(update, reserved, created)
+    return update.finish()
 
 
-def _date(pdf: pikepdf.Pdf, created: str) -> None:
+def _date(update: Update, reserved: Reserved, created: str) -> None:
     """The packet's own creation date (``YYYY-MM-DDTHH:MM:SSZ``) in place of the body's, in
-    the XMP metadata and the document information alike (PDF/A wants them to agree).
-
-    The body's date is a fixed placeholder, replaced in the two XMP elements that hold it:
-    parsing and rewriting the XMP with pikepdf cost about 9 ms a packet.
-    """
-    metadata = pdf.Root.Metadata
-    xmp = metadata.read_bytes()
-    for tag in (b"xmp:CreateDate", b"xmp:ModifyDate"):
-        placeholder = b"<%s>%s</%s>" % (tag, PLACEHOLDER_DATE.encode(), tag)
-        if xmp.count(placeholder) != 1:
-            raise RenderError("the laid-out pages carry no creation date to replace")
-        xmp = xmp.replace(placeholder, b"<%s>%s</%s>" % (tag, created.encode("ascii"), tag))
-    metadata.write(xmp)
+    the XMP metadata and the document information alike (PDF/A wants them to agree)."""
+    xmp = reserved.xmp.replace(PLACEHOLDER_DATE, created).encode("utf-8")
+    # Plain text, as the body's: a reader finds the XMP without decoding it.
+    update.put(reserved.metadata, stream(b"/Type /Metadata /Subtype /XML", xmp, compress=False))
     stamp = "D:" + "".join(ch for ch in created if ch.isdigit()) + "Z"
-    pdf.docinfo[pikepdf.Name.CreationDate] = pdf.docinfo[pikepdf.Name.ModDate] = stamp
+    update.put(reserved.trailer.info,
+               reserved.info.replace(PLACEHOLDER_STAMP, stamp).encode("latin-1"))  # fmt: skip
 
 
-def _place_forms(pdf: pikepdf.Pdf, top: pikepdf.Pdf, body: Body, layer: Layer
-                 ) -> dict[int, pikepdf.Object]:  # fmt: skip
-    """Place number -> the form its mark draws: its band, moved from the layer into place.
+def _fill_places(update: Update, top: pikepdf.Pdf, body: Body, layer: Layer) -> None:
+    """Each place's form: its band, moved from the layer into place.
 
-    Each band is one form (the layer's drawing of that value, with the layer's fonts);
-    places that show a band at the same height share one small form that moves it there.
+    Each band is one form (the layer's drawing of that value, with the layer's fonts
+    copied once); each place's reserved form draws its band moved to the place's height.
     """
     drawings = _band_drawings(top, len(layer.bands))
     theirs = top.pages[0].Resources
-    fonts = pdf.make_indirect(pikepdf.Dictionary({
-        kind: pdf.copy_foreign(top.make_indirect(theirs[kind]))
-        for kind in ("/ExtGState", "/Font") if kind in theirs
-    }))  # fmt: skip
-    left, bottom, right, upper = (float(v) for v in top.pages[0].mediabox)
-    box = pikepdf.Array([left, bottom, right, upper])
-    bands = [_form(pdf, drawing, box, fonts) for drawing in drawings]
+    copier = Copier(update)
+    fonts = update.new()
+    update.put(fonts, b"<< " + b" ".join(
+        kind.encode("ascii") + b" " + copier.value(theirs[kind])
+        for kind in ("/ExtGState", "/Font") if kind in theirs) + b" >>")  # fmt: skip
+    box = b"[%s]" % b" ".join(copier.value(value) for value in top.pages[0].mediabox)
+    bands = []
+    for drawing in drawings:
+        bands.append(update.new())
+        update.put(bands[-1], _form(drawing, box, b"%d 0 R" % fonts))
     order = {key: number for number, key in enumerate(layer.bands)}
-    moved: dict[tuple[int, float], pikepdf.Object] = {}
-    forms = {}
-    for index, spot in enumerate(body.places):
+    for number, spot in zip(body.reserved.places, body.places, strict=True):
         key = band_key(spot)
-        band = order[key]
         shift = round((spot.y - layer.bands[key].at) * PX, 3)  # downwards, band to place
-        if (band, shift) not in moved:
-            form = _form(pdf, b"/DocgenBand Do", box,
-                         pikepdf.Dictionary(XObject=pikepdf.Dictionary(DocgenBand=bands[band])))
-            form.Matrix = pikepdf.Array([1, 0, 0, 1, 0, -shift])
-            moved[band, shift] = form
-        forms[index] = moved[band, shift]
-    return forms
+        moved = pikepdf.Array([1, 0, 0, 1, 0, -shift]).unparse()
+        resources = b"<< /XObject << /DocgenBand %d 0 R >> >>" % bands[order[key]]
+        update.put(number, _form(b"/DocgenBand Do", box, resources, b" /Matrix " + moved))
 
 
-def _form(pdf: pikepdf.Pdf, drawing: bytes, box: pikepdf.Array,
-          resources: pikepdf.Object) -> pikepdf.Object:  # fmt: skip
-    form = pdf.make_stream(drawing)
-    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
-    form.BBox, form.Resources = box, resources
-    return form
+def _form(drawing: bytes, box: bytes, resources: bytes, extra: bytes = b"") -> bytes:
+    return stream(b"/Type /XObject /Subtype /Form /BBox %s /Resources %s%s"
+                  % (box, resources, extra), drawing)  # fmt: skip
