@@ -13,6 +13,7 @@ from typing import Any
 import pikepdf
 import pytest
 
+from docgen.body import Body
 from docgen.cache import RenderCache
 from docgen.catalog import load_catalog
 from docgen.options import RenderOptions
@@ -87,6 +88,30 @@ def test_one_entry_serves_every_patient_with_the_same_body(
     )
     assert key_times(two.pdf)["Last food"] == "midnight at the end of Wednesday, 2 December 2026"
     assert two.codes[0].text.startswith("99887766|DEMO-CONS-NUC|2.2|1/")
+
+
+def test_a_packet_is_its_body_unchanged_then_the_patient_appended(
+    tmp_path: Path, site: Site, catalog: Any
+) -> None:
+    """docgen.compose appends (docgen.append): the laid-out pages' bytes come first, as they
+    are in the cache, and the patient's values only in the update after them."""
+    cache = RenderCache(tmp_path / "cache")
+    request = validate_record(record(language="ar", family_name="الحداد", given_name="محمد",
+                                     mrn="55667788"), catalog, site)  # fmt: skip
+    pdf = render_packet(request, site, cache=cache).pdf
+    (entry,) = entries(tmp_path / "cache")
+    stored = cache.get(entry.name)
+    assert stored is not None
+    body = Body.from_bytes(stored)
+    base = body.pdf if body.pdf.endswith(b"\n") else body.pdf + b"\n"
+    assert pdf.startswith(base) and b"55667788" not in base
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert document.check_pdf_syntax() == []
+        assert len(document.pages) == len(body.reserved.codes)
+        assert str(document.docinfo.CreationDate) == "D:20260921141320Z"  # SOURCE_DATE_EPOCH
+    assert pdf.count(b"startxref") == 2  # the body's cross-references, then the update's
+    first_page = pages_text(pdf)[0]
+    assert "الحداد" in first_page and "55667788" in first_page
 
 
 def test_a_damaged_entry_is_laid_out_again_never_printed(
