@@ -122,6 +122,7 @@ def import_weasyprint() -> None:
     library load only with the look-up, WeasyPrint is imported again the ordinary way.
     """
     from docgen.ffi import precompiled_cffi
+    from docgen.stylesheets import stored_user_agent_sheets
 
     with _importing:
         if sys.platform != "linux" or "weasyprint" in sys.modules:
@@ -132,7 +133,7 @@ def import_weasyprint() -> None:
         look_up = ctypes.util.find_library
         ctypes.util.find_library = lambda name: None
         try:
-            with precompiled_cffi():
+            with precompiled_cffi(), stored_user_agent_sheets():
                 import weasyprint
         except OSError:  # a library only the look-up finds: import the ordinary way
             for name in [module for module in sys.modules if module.startswith("weasyprint")]:
@@ -152,12 +153,12 @@ def _house_style(stylesheet: Path, version: tuple[int, int]) -> tuple[Any, Any]:
     mtime or size) is parsed anew.
     """
     import_weasyprint()
-    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    from docgen.stylesheets import parsed_file
+
     fonts = FontConfiguration()
-    root = stylesheet.parent.parent
-    css = CSS(filename=str(stylesheet), font_config=fonts, url_fetcher=_fetcher(root))
+    css = parsed_file(stylesheet, fonts, _fetcher(stylesheet.parent.parent))
     return css, fonts
 
 
