@@ -35,13 +35,12 @@ import sys
 import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from docgen import __version__
-from docgen.cache import code_store, startup_key
+from docgen.cache import code_store, startup_key, startup_store
 
 _FORMAT = "docgen-parsed-stylesheet 1"
 _THIS_FILE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
@@ -57,13 +56,17 @@ log = logging.getLogger("docgen.stylesheets")
 loaded: list[str] = []
 
 
-@dataclass
 class _Parsed:
-    """An entry: the CSS object's state and the side effects of its parse."""
+    """An entry: the CSS object's state and the side effects of its parse.
 
-    state: dict[str, Any]
-    counter_styles: dict[str, Any] | None
-    font_faces: list[dict[str, Any]] = field(default_factory=list)
+    A plain class: a dataclass would cost a new process more to define than it saves.
+    """
+
+    def __init__(self, state: dict[str, Any], counter_styles: dict[str, Any] | None,
+                 font_faces: list[dict[str, Any]] | None = None) -> None:  # fmt: skip
+        self.state = state
+        self.counter_styles = counter_styles
+        self.font_faces = font_faces or []
 
 
 # --- Selector tests as code ---------------------------------------------------------------
@@ -206,15 +209,18 @@ def _plain_rules(rules: Sequence[Any]) -> bool:
 
 
 def _storable(css_text: str | bytes, warnings: list[logging.LogRecord]) -> bool:
+    """Whether a parse of ``css_text`` may be stored: it warned about nothing (and would
+    have been heard), and its rules have no effects beyond those an entry holds."""
     import tinycss2
 
     if warnings or not logging.getLogger("weasyprint").isEnabledFor(logging.WARNING):
         return False
-    if isinstance(css_text, str):
-        rules = tinycss2.parse_stylesheet(css_text)
-    else:
-        rules = tinycss2.parse_stylesheet_bytes(css_text)[0]
-    return _plain_rules(rules)
+    try:
+        if isinstance(css_text, str):
+            return _plain_rules(tinycss2.parse_stylesheet(css_text))
+        return _plain_rules(tinycss2.parse_stylesheet_bytes(css_text)[0])
+    except Exception:  # whatever this check cannot read is parsed each time
+        return False
 
 
 class _FontFaces:
@@ -337,8 +343,6 @@ class _UserAgentFinder(importlib.abc.MetaPathFinder):
 def stored_user_agent_sheets() -> Iterator[None]:
     """While WeasyPrint is imported in the block, its user-agent stylesheets come from the
     store (and go into it); without a start-up store nothing changes."""
-    from docgen.cache import startup_store
-
     if startup_store() is None or "weasyprint.html" in sys.modules:
         yield
         return
