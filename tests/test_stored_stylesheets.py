@@ -5,6 +5,7 @@ to means the ordinary parse."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -43,11 +44,17 @@ record = json.loads(Path("examples/patient.json").read_text())
 for language in ("en", "ar"):
     request = validate_record({**record, "language": language}, catalog, site)
     Path(sys.argv[2], language + ".pdf").write_bytes(render_packet(request, site).pdf)
-print(json.dumps(stylesheets.loaded))
+import weasyprint, weasyprint.html
+print(json.dumps({"loaded": stylesheets.loaded,
+                  "put back": weasyprint.html.CSS is weasyprint.CSS
+                  and isinstance(weasyprint.html.UA_STYLESHEET, weasyprint.CSS)
+                  and type(weasyprint.html.__loader__).__name__ == "SourceFileLoader"
+                  and type(weasyprint.html.__spec__.loader).__name__ == "SourceFileLoader"
+                  and not any(type(f).__module__ == stylesheets.__name__ for f in sys.meta_path)}))
 """
 
 
-def packets(store: Path | None, out: Path) -> tuple[list[str], dict[str, bytes]]:
+def packets(store: Path | None, out: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
     out.mkdir()
     finished = subprocess.run(
         [sys.executable, "-c", PROGRAM, str(store or ""), str(out)],
@@ -55,39 +62,40 @@ def packets(store: Path | None, out: Path) -> tuple[list[str], dict[str, bytes]]
         env={**os.environ, "SOURCE_DATE_EPOCH": "1795564800"},
     )  # fmt: skip
     assert finished.returncode == 0, finished.stderr
-    loaded = json.loads(finished.stdout.splitlines()[-1])
-    return loaded, {language: (out / f"{language}.pdf").read_bytes() for language in ("en", "ar")}
+    report = json.loads(finished.stdout.splitlines()[-1])
+    return report, {language: (out / f"{language}.pdf").read_bytes() for language in ("en", "ar")}
 
 
-@pytest.fixture(scope="module")
-def three_ways(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    folder = tmp_path_factory.mktemp("stylesheets")
-    store = folder / "store"
-    return {
-        "no store": packets(None, folder / "none"),
-        "cold": packets(store, folder / "cold"),
-        "warm": packets(store, folder / "warm"),
-        "entries": sorted(path.name for path in store.iterdir()),
-    }
-
-
-def test_a_new_process_takes_every_stylesheet_from_a_warm_store(
-    three_ways: dict[str, Any],
+def test_new_processes_print_byte_identical_packets_with_stylesheets_from_the_store(
+    tmp_path: Path,
 ) -> None:
-    assert three_ways["no store"][0] == [] and three_ways["cold"][0] == []
-    assert three_ways["warm"][0] == ["user agent"] * 3 + [str(HOUSE)]
-    english, arabic = (pages_text(three_ways["warm"][1][name]) for name in ("en", "ar"))
+    store = tmp_path / "store"
+    ways = {
+        "no store": packets(None, tmp_path / "none"),
+        "cold": packets(store, tmp_path / "cold"),
+        "warm": packets(store, tmp_path / "warm"),
+    }
+    # Every stylesheet entry replaced by a whole entry (its hash holds) of foreign content.
+    replaced = RenderCache(store)
+    for path in store.iterdir():
+        data = replaced.get(path.name)
+        with contextlib.suppress(Exception):
+            if data is not None and isinstance(stylesheets._loads(data), stylesheets._Parsed):
+                replaced.put(path.name, pickle.dumps({"not": "an entry"}))
+    ways["foreign"] = packets(store, tmp_path / "foreign")
+    ways["warm again"] = packets(store, tmp_path / "warm-again")
+
+    for way in ("no store", "cold", "foreign"):  # each parsed all four itself
+        assert ways[way][0] == {"loaded": [], "put back": True}, way
+    stored = {"loaded": ["user agent"] * 3 + [str(HOUSE)], "put back": True}
+    assert ways["warm"][0] == ways["warm again"][0] == stored
+    english, arabic = (pages_text(ways["warm"][1][name]) for name in ("en", "ar"))
     assert "Consent form Discectomy" in english[0] and "L4–L5" in english[0]
     assert "نوفمبر" in " ".join(arabic) and "Example" in " ".join(arabic)
-
-
-def test_packets_are_byte_identical_with_and_without_stored_stylesheets(
-    three_ways: dict[str, Any],
-) -> None:
-    reference = three_ways["no store"][1]
-    for way in ("cold", "warm"):
-        assert three_ways[way][1]["en"] == reference["en"]
-        assert three_ways[way][1]["ar"] == reference["ar"]
+    reference = ways["no store"][1]
+    for way in ("cold", "warm", "foreign", "warm again"):
+        assert ways[way][1]["en"] == reference["en"], way
+        assert ways[way][1]["ar"] == reference["ar"], way
 
 
 # --- In this process: the house stylesheet, and one user-agent parse -----------------------
