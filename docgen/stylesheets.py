@@ -47,7 +47,8 @@ _THIS_FILE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 # Rules whose whole effect is on the parsed object, the counter styles or the recorded
 # font faces; any other rule (@import, @color-profile, an unknown one) is parsed each time.
 _KNOWN_AT_RULES = frozenset({"media", "page", "layer", "font-face", "counter-style"})
-# Modules whose classes an entry may name; anything else is not loaded.
+# Modules whose classes an entry may name; anything else is not loaded. A sanity check on
+# what is loaded, not a lock: the folder rule of code_store keeps others' entries out.
 _MODULES = ("weasyprint.", "tinycss2.", "cssselect2.")
 
 log = logging.getLogger("docgen.stylesheets")
@@ -109,7 +110,7 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if module == __name__ and name in ("_selector_test", "_Parsed"):
             return {"_selector_test": _selector_test, "_Parsed": _Parsed}[name]
-        if module == "cssselect2" or module.startswith(_MODULES):
+        if (module == "cssselect2" or module.startswith(_MODULES)) and "." not in name:
             return super().find_class(module, name)
         raise pickle.UnpicklingError("an entry names a class it may not hold")
 
@@ -150,9 +151,11 @@ def _load(key: str) -> _Parsed | None:
     return parsed if isinstance(parsed, _Parsed) else None
 
 
-def _save(key: str, parsed: _Parsed) -> None:
+def _keep(key: str, parsed: _Parsed, css_text: str | bytes,
+          warnings: list[logging.LogRecord]) -> None:  # fmt: skip
+    """Store a parse's entry, when the folder may hold code and the parse may be stored."""
     store = code_store(create=True)
-    if store is None:
+    if store is None or not _storable(css_text, warnings):
         return
     try:
         data = _dumps(parsed)
@@ -256,8 +259,7 @@ def parsed_file(path: Path, fonts: Any, url_fetcher: Any) -> Any:
     recorder = _FontFaces(fonts)
     with _warnings_seen() as warnings:
         css = CSS(string=data, base_url=base_url, font_config=recorder, url_fetcher=url_fetcher)
-    if _storable(data, warnings):
-        _save(key, _Parsed(dict(css.__dict__), None, recorder.faces))
+    _keep(key, _Parsed(dict(css.__dict__), None, recorder.faces), data, warnings)
     return css
 
 
@@ -284,9 +286,8 @@ def _user_agent_css(css_class: type, *args: Any, **options: Any) -> Any:
         return _rebuilt(css_class, parsed)
     with _warnings_seen() as warnings:
         css = css_class(*args, **options)
-    if _storable(text, warnings):
-        after = None if counters is None else dict(counters)
-        _save(key, _Parsed(dict(css.__dict__), after))
+    after = None if counters is None else dict(counters)
+    _keep(key, _Parsed(dict(css.__dict__), after), text, warnings)
     return css
 
 
