@@ -2,8 +2,9 @@
 
 The store knows bytes only: :mod:`docgen.packet` decides what an entry holds and derives its
 key from everything that changes the printed body. Entries never contain patient data.
-:mod:`docgen.i18n` and :mod:`docgen.html` keep a process's start-up work here too (checked
-catalogs, compiled templates; see :func:`use_for_startup`).
+:mod:`docgen.i18n`, :mod:`docgen.html` and :mod:`docgen.stylesheets` keep a process's start-up
+work here too (checked catalogs, compiled templates, parsed stylesheets; see
+:func:`use_for_startup`).
 
 On disk: one file per entry, named by its key (64 hex digits), holding a format line, the
 SHA-256 of the data and the data. Writers put each entry into a temporary file in the same
@@ -322,16 +323,18 @@ def open_cache(folder: Path | None = None, *, enabled: bool = True) -> RenderCac
 
 # --- Start-up work kept in the cache ------------------------------------------------------
 # A new process repeats work whose result depends only on files it can hash: checking the
-# translation catalogs (docgen.i18n) and compiling the templates (docgen.html). Both sit
-# behind functools caches reached from many places, so the store they use is one setting of
-# the process, made where a command or worker opens its cache; None (the default, and
+# translation catalogs (docgen.i18n), compiling the templates (docgen.html) and parsing the
+# stylesheets (docgen.stylesheets). They sit behind functools caches reached from many
+# places, or run while WeasyPrint is imported, so the store they use is one setting of the
+# process, made where a command or worker opens its cache; None (the default, and
 # --no-cache) keeps all of it in memory.
 
 _startup: RenderCache | None = None
 
 
 def use_for_startup(cache: RenderCache | None) -> None:
-    """Keep this process's checked catalogs and compiled templates in ``cache`` (None: not)."""
+    """Keep this process's start-up work (checked catalogs, compiled templates, parsed
+    stylesheets) in ``cache`` (None: not)."""
     global _startup
     _startup = cache
 
@@ -352,7 +355,8 @@ def startup_key(*parts: bytes | str) -> str:
 
 
 def holds_code_safely(folder: Path) -> bool:
-    """Whether entries in ``folder`` may hold code this process runs (compiled templates).
+    """Whether entries in ``folder`` may hold code this process runs (compiled templates,
+    parsed stylesheets with their compiled selectors).
 
     Jinja's rule for its own cache folder: a real folder (not a link), owned by this user,
     that nobody else can write to. Anyone who could write there could make docgen run

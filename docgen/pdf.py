@@ -120,10 +120,12 @@ def import_weasyprint() -> None:
     (``libpango-1.0.so.0``) loads without that look-up, so the look-up is skipped while
     WeasyPrint is imported. Both apply on Linux only, where they are tested; and should a
     library load only with the look-up, WeasyPrint is imported again the ordinary way.
-    There too, fontTools' subsetter and instancer wait until first used (docgen.deferred).
+    There too, fontTools' subsetter and instancer wait until first used (docgen.deferred),
+    and WeasyPrint's own stylesheets come parsed from the start-up store (docgen.stylesheets).
     """
     from docgen.deferred import deferred_imports
     from docgen.ffi import precompiled_cffi
+    from docgen.stylesheets import stored_user_agent_sheets
 
     with _importing:
         if sys.platform != "linux" or "weasyprint" in sys.modules:
@@ -134,7 +136,7 @@ def import_weasyprint() -> None:
         look_up = ctypes.util.find_library
         ctypes.util.find_library = lambda name: None
         try:
-            with precompiled_cffi(), deferred_imports():
+            with precompiled_cffi(), deferred_imports(), stored_user_agent_sheets():
                 import weasyprint
         except OSError:  # a library only the look-up finds: import the ordinary way
             for name in [module for module in sys.modules if module.startswith("weasyprint")]:
@@ -154,12 +156,12 @@ def _house_style(stylesheet: Path, version: tuple[int, int]) -> tuple[Any, Any]:
     mtime or size) is parsed anew.
     """
     import_weasyprint()
-    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    from docgen.stylesheets import parsed_file
+
     fonts = FontConfiguration()
-    root = stylesheet.parent.parent
-    css = CSS(filename=str(stylesheet), font_config=fonts, url_fetcher=_fetcher(root))
+    css = parsed_file(stylesheet, fonts, _fetcher(stylesheet.parent.parent))
     return css, fonts
 
 

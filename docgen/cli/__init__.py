@@ -52,7 +52,8 @@ cache_dir_option = click.option(
 
 def cache_options(command: F) -> F:
     """--cache-dir and --no-cache, resolved into one RenderCache or None (``cache``), which
-    also keeps the process's start-up work (checked catalogs, compiled templates)."""
+    also keeps the process's start-up work (checked catalogs, compiled templates, parsed
+    stylesheets)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, cache_dir: Path | None, no_cache: bool, **kw: Any) -> Any:
