@@ -12,6 +12,7 @@ double-sided, every document starts on a new sheet, and so does the next packet.
 from __future__ import annotations
 
 import contextlib
+import gc
 import gettext
 import multiprocessing
 import os
@@ -89,7 +90,12 @@ def render_packet(
     (docgen.preview). ``cache`` holds laid-out bodies (SPEC §11); None renders without one.
     """
     with time_limit(seconds, "packet"):
-        return _render_packet(request, site, options, translations, cache)
+        packet = _render_packet(request, site, options, translations, cache)
+    # docgen.cli.main turns the cycle collector off while a command starts; with its first
+    # packet a process has started (a one-packet command loses nothing: its peak memory is
+    # the same either way), and a process that renders more collects their cycles.
+    gc.enable()
+    return packet
 
 
 def warm_up(site: Site) -> None:
@@ -112,6 +118,7 @@ def warm_up(site: Site) -> None:
             for kind in (*DOCUMENT_KINDS, "blank"):
                 with contextlib.suppress(jinja2.TemplateError):
                     env.get_template(f"{kind}.html")
+    gc.enable()  # the start is over (docgen.cli.main): many packets and their cycles follow
 
 
 def render_packet_in_child(

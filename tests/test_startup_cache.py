@@ -307,3 +307,20 @@ def test_a_process_keeps_a_catalog_until_its_files_change(
     assert edited.gettext("Consent form") == "Hoja de consentimiento"
     assert html.environment(own.resources, "es") is not before  # with the edited words
     assert load_translations(own.resources, "en") is load_translations(own.resources, "en")
+
+
+def test_cycle_collection_is_back_on_once_a_packet_is_rendered(
+    site: Site, catalog: Catalog
+) -> None:
+    """docgen.cli.main turns the cycle collector off for a command's start; a process that
+    renders more than one packet must collect their cycles again (memory stays flat)."""
+    import gc
+
+    request = validate_record(record(), catalog, site)
+    gc.disable()
+    try:
+        packet = render_packet(request, site, CONSENT)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+    assert "Testperson, Robin" in pages_text(packet.pdf)[0]
