@@ -91,11 +91,21 @@ def render_packet(
     """
     with time_limit(seconds, "packet"):
         packet = _render_packet(request, site, options, translations, cache)
-    # docgen.cli.main turns the cycle collector off while a command starts; with its first
-    # packet a process has started (a one-packet command loses nothing: its peak memory is
-    # the same either way), and a process that renders more collects their cycles.
-    gc.enable()
+    _started()
     return packet
+
+
+def _started() -> None:
+    """The start of a command is over: with its first packet, or once it has warmed up.
+
+    docgen.cli.main turns the cycle collector off for the start (a one-packet command
+    keeps the same peak memory without it). What exists by now is frozen, so that the
+    collections of a process that goes on are not spent on it (nor do forked renderers
+    touch its pages), and collection is on again for the packets that follow.
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def warm_up(site: Site) -> None:
@@ -118,7 +128,7 @@ def warm_up(site: Site) -> None:
             for kind in (*DOCUMENT_KINDS, "blank"):
                 with contextlib.suppress(jinja2.TemplateError):
                     env.get_template(f"{kind}.html")
-    gc.enable()  # the start is over (docgen.cli.main): many packets and their cycles follow
+    _started()
 
 
 def render_packet_in_child(

@@ -320,7 +320,8 @@ def test_cycle_collection_is_back_on_once_a_packet_is_rendered(
     gc.disable()
     try:
         packet = render_packet(request, site, CONSENT)
-        assert gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # the start's objects: frozen
     finally:
+        gc.unfreeze()
         gc.enable()
     assert "Testperson, Robin" in pages_text(packet.pdf)[0]
