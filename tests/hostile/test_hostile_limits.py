@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -101,12 +102,19 @@ ALPHABETS = {
     "es": "abcdefghijklmnñopqrstuvwxyzáéíóúüÑÁÉ -",
     "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي -\u064e\u064f\u0650\u0651",
 }
+# Two vowel marks on one letter (fatha and damma) is no one's name: on an alif before a
+# hyphen, pdfium then reads the alif as a line of its own, although the page prints the
+# name right (looked at), so such text is not generated. Shadda with a vowel still is.
+_TWO_VOWELS = re.compile("[\u064e\u064f\u0650]{2}")
+
+
+def _name(language: str) -> st.SearchStrategy[str]:
+    text = st.text(ALPHABETS[language], min_size=1, max_size=100)
+    return text.filter(lambda name: not _TWO_VOWELS.search(name))
+
+
 names = st.sampled_from(sorted(ALPHABETS)).flatmap(
-    lambda language: st.tuples(
-        st.just(language),
-        st.text(ALPHABETS[language], min_size=1, max_size=100),
-        st.text(ALPHABETS[language], min_size=1, max_size=100),
-    )
+    lambda language: st.tuples(st.just(language), _name(language), _name(language))
 )
 
 
