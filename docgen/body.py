@@ -157,8 +157,8 @@ def lay_out_body(
     return Body(marked, tuple(pages), tuple(places), sizes.pop(), reserved)
 
 
-# Each place draws a form XObject of this name; docgen.compose adds it to the page's
-# resources, holding the patient's value for that place (the cached body never does).
+# Each place draws a form XObject of this name, in the page's resources: empty in the body
+# (reserved), filled with the patient's value for that place by docgen.compose.
 def place_name(place: int) -> str:
     return f"/DocgenPlace_{place}"
 
