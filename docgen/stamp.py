@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import segno
+from docgen.qr import qr_matrix
 
 MM = 72 / 25.4
 CODE_SIZE = 18 * MM  # 33 modules at most -> 0.55 mm each: reads well from a 300 dpi scan
@@ -39,15 +39,15 @@ def code_operators(text: str, x: float, y: float, size: float) -> bytes:
     """PDF operators drawing the code for ``text`` at (x, y), marked as an artifact."""
     # A fixed mask pattern: choosing the "best" of eight costs more than the rest of a
     # composed packet, and every mask is valid; the decoding tests read every code.
-    matrix = segno.make(text, error="m", micro=False, boost_error=False, mask=QR_MASK).matrix
+    matrix = qr_matrix(text, QR_MASK)
     count = len(matrix)
     ops = ["/Artifact BMC", "q", "0 0 0 rg", f"{size / count:.5f} 0 0 {size / count:.5f} "
            f"{x:.3f} {y:.3f} cm"]  # fmt: skip
     for row_index, row in enumerate(matrix):
         y_module = count - 1 - row_index
-        # One rectangle per horizontal run of dark modules (1 bytes in segno's rows).
+        # One rectangle per horizontal run of dark modules (1 bytes in the rows).
         ops += [f"{run.start()} {y_module} {run.end() - run.start()} 1 re"
-                for run in _DARK_RUN.finditer(bytes(row))]  # fmt: skip
+                for run in _DARK_RUN.finditer(row)]  # fmt: skip
     ops += ["f", "Q", "EMC"]
     return ("\n".join(ops) + "\n").encode("ascii")
 
