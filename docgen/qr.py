@@ -19,10 +19,12 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from itertools import zip_longest
 
 from segno import consts, encoder
 
 ERROR = consts.ERROR_LEVEL_M  # 15 % of the code may be damaged and it still reads
+_BIT = bytes.maketrans(b"01", b"\0\1")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def qr_matrix(text: str, mask: int) -> list[bytes]:
     pattern, in the smallest version it fits: one row of 0/1 bytes per module row."""
     segments = encoder.prepare_data(text, None, None)
     version = encoder.find_version(segments, ERROR, eci=False, micro=False)
-    # segno's own encoding steps (segno.encoder._encode, up to the final message).
+    # segno's own encoding steps (segno.encoder._encode, up to the error correction).
     message = encoder.Buffer()
     for segment in segments:
         encoder.write_segment(message, segment, None, encoder.version_range(version), False)
@@ -82,11 +84,17 @@ def qr_matrix(text: str, mask: int) -> list[bytes]:
     encoder.write_terminator(message, capacity, None, len(message))
     encoder.write_padding_bits(message, version, len(message))
     encoder.write_pad_codewords(message, version, capacity, len(message))
-    bits = encoder.make_final_message(version, ERROR, message).getbits()
+    data, error_correction = encoder.make_blocks(consts.ECC[version][ERROR], message)  # type: ignore[index]
+    # The final message (§7.6): the blocks' codewords interleaved, data then error
+    # correction, as bits; the modules left over (remainder bits) stay light.
+    words = bytes(word for blocks in (data, error_correction) for column in zip_longest(*blocks)
+                  for word in column if word is not None)  # fmt: skip
     plan = _plan(version, mask)
-    if len(bits) != plan.bits:  # another segno than the tested ones: never a wrong code
-        raise RuntimeError(f"QR code version {version}: {len(bits)} bits for {plan.bits} modules")
-    placed = int.from_bytes(bytes(plan.pick(b"\0" + bits)), "big")
+    if not 0 <= plan.bits - 8 * len(words) < 8:  # another segno than the tested ones
+        raise RuntimeError(f"QR code version {version}: {len(words)} codewords do not fit")
+    bits = f"{int.from_bytes(words, 'big'):0{8 * len(words)}b}".encode("ascii").translate(_BIT)
+    padded = b"\0" + bits + bytes(plan.bits - len(bits))  # index 0: a module of no bit
+    placed = int.from_bytes(bytes(plan.pick(padded)), "big")
     modules = (plan.shared ^ placed).to_bytes(plan.width * plan.width, "big")
     return [modules[start:start + plan.width]
             for start in range(0, len(modules), plan.width)]  # fmt: skip
