@@ -18,7 +18,7 @@ import pikepdf
 from docgen.append import Copier, Update, stream
 from docgen.body import PLACEHOLDER_DATE, PLACEHOLDER_STAMP, Body, Reserved
 from docgen.errors import RenderError
-from docgen.layer import Layer, band_key
+from docgen.layer import Layer
 from docgen.stamp import CODE_SIZE, PageCode, code_operators, code_position
 
 PX = 0.75  # PDF points per CSS px
@@ -121,12 +121,11 @@ def _fill_places(update: Update, top: pikepdf.Pdf, body: Body, layer: Layer) -> 
     for drawing in drawings:
         bands.append(update.new())
         update.put(bands[-1], _form(drawing, box, b"%d 0 R" % fonts))
-    order = {key: number for number, key in enumerate(layer.bands)}
-    for number, spot in zip(body.reserved.places, body.places, strict=True):
-        key = band_key(spot)
-        shift = round((spot.y - layer.bands[key].at) * PX, 3)  # downwards, band to place
+    for number, spot, band in zip(body.reserved.places, body.places, layer.band_of_place,
+                                  strict=True):  # fmt: skip
+        shift = round((spot.y - layer.bands[band].at) * PX, 3)  # downwards, band to place
         moved = pikepdf.Array([1, 0, 0, 1, 0, -shift]).unparse()
-        resources = b"<< /XObject << /DocgenBand %d 0 R >> >>" % bands[order[key]]
+        resources = b"<< /XObject << /DocgenBand %d 0 R >> >>" % bands[band]
         update.put(number, _form(b"/DocgenBand Do", box, resources, b" /Matrix " + moved))
 
 

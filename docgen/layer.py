@@ -1,10 +1,12 @@
 """Patient layer: one packet's patient values, laid out once each on a single page.
 
 The body of a packet (docgen.body) holds an empty placeholder wherever a patient value
-goes. Here each distinct value-and-place ("band") is laid out with WeasyPrint in the type
-its place would give it, one band under the other on one page, so that docgen.compose can
-take each band out (by its tags) and set it in its places. The identity in the header is
-one band, drawn on every page. A value too wide for its one-line place is set smaller to fit.
+goes. Here each distinct value in each distinct type and width ("band") is laid out with
+WeasyPrint as its place would set it, one band under the other on one page, so that
+docgen.compose can take each band out (by its tags) and set it in its places. The identity
+in the header is one band, drawn on every page; two places that show the same text alike
+(the day of the operation in two sentences) share one. A value too wide for its one-line
+place is set smaller to fit.
 """
 
 from __future__ import annotations
@@ -30,25 +32,26 @@ class Band:
     reach: float  # the lowest point the band may draw at
 
 
-BandKey = tuple[str, str, float, float, float, str]
+BandKey = tuple[str, str, float, float, float, str]  # text, anchor, x, width, height, style
 
 
-def band_key(place: SlotPlace) -> BandKey:
-    """Places that show the same value in the same width and type share one band."""
-    return (place.name, place.anchor, place.x, place.width, place.height, place.style)
+def band_key(place: SlotPlace, value: Markup) -> BandKey:
+    """Places that show the same text in the same width and type share one band."""
+    return (str(value), place.anchor, place.x, place.width, place.height, place.style)
 
 
 @dataclass(frozen=True)
 class Layer:
     pdf: bytes  # one page, the size of the packet's pages, tagged: one Div per band
-    bands: dict[BandKey, Band]  # in the order of those Divs
+    bands: list[Band]  # in the order of those Divs
+    band_of_place: tuple[int, ...]  # for each place given, in order: the band it shows
 
 
 def _arrange(keys: list[BandKey]) -> dict[BandKey, Band]:
     bands: dict[BandKey, Band] = {}
     cursor = GAP
     for key in sorted(keys, key=lambda key: key[1] != "bottom"):  # bottom-anchored first
-        _name, anchor, _x, _width, height, _style = key
+        _text, anchor, _x, _width, height, _style = key
         if anchor == "bottom":
             cursor += RISE
             bands[key] = Band(cursor, cursor + GAP / 2)
@@ -59,9 +62,10 @@ def _arrange(keys: list[BandKey]) -> dict[BandKey, Band]:
     return bands
 
 
-def _band_html(index: int, key: BandKey, band: Band, value: Markup, page_height: float,
+def _band_html(index: int, key: BandKey, band: Band, page_height: float,
                scale: float) -> Markup:  # fmt: skip
-    _name, anchor, x, width, _height, style = key
+    text, anchor, x, width, _height, style = key
+    value = Markup(text)  # the slot's value, escaped when the template rendered it
     where = (f"bottom: {page_height - band.at:.3f}px" if anchor == "bottom"
              else f"top: {band.at:.3f}px; white-space: nowrap")  # fmt: skip
     if scale < 1:  # its own block, in type relative to the place's
@@ -101,34 +105,36 @@ def render_layer(
     templates_dir: Path,
 ) -> Layer:
     """Lay out every band of one packet on one page and return it as a small PDF."""
-    keys = list(dict.fromkeys(band_key(place) for place in places))
-    if not keys:  # nothing to place (a site's templates that print no value in a slot)
-        return Layer(b"", {})
-    missing = {key[0] for key in keys} - values.keys()
+    if not places:  # nothing to place (a site's templates that print no value in a slot)
+        return Layer(b"", [], ())
+    missing = {place.name for place in places} - values.keys()
     if missing:
         raise RenderError(f"no value for the slot(s) {', '.join(sorted(missing))}")
+    place_keys = [band_key(place, values[place.name]) for place in places]
+    keys = list(dict.fromkeys(place_keys))  # in the order of the layer's HTML
     arranged = _arrange(keys)
-    bands = {key: arranged[key] for key in keys}  # in the order of the layer's HTML
+    bands = [arranged[key] for key in keys]
     width, height = page_size
-    if bands and max(band.reach for band in bands.values()) > height:
+    if max(band.reach for band in bands) > height:
         raise RenderError("the patient values do not fit on one layer page")
     one_line = {index: key[3] for index, key in enumerate(keys) if key[1] == "top"}
     scales: dict[int, float] = {}
     for _attempt in range(2):  # the second layout only when a value had to be set smaller
-        html = _layer_html(keys, bands, values, scales, language, direction, large_print,
-                           width, height)  # fmt: skip
+        html = _layer_html(keys, bands, scales, language, direction, large_print, width,
+                           height)  # fmt: skip
         # Tagged: the tags tell docgen.compose which drawn text belongs to which band.
         document = render_document(html, templates_dir, "patient layer")
         too_wide = _overflow(document, one_line)
         if not too_wide or scales:
             break
         scales = too_wide
-    return Layer(document.write_pdf(pdf_tags=True), bands)
+    number = {key: index for index, key in enumerate(keys)}
+    return Layer(document.write_pdf(pdf_tags=True), bands,
+                 tuple(number[key] for key in place_keys))  # fmt: skip
 
 
-def _layer_html(keys: list[BandKey], bands: dict[BandKey, Band], values: dict[str, Markup],
-                scales: dict[int, float], language: str, direction: str, large_print: bool,
-                width: float, height: float) -> str:  # fmt: skip
+def _layer_html(keys: list[BandKey], bands: list[Band], scales: dict[int, float], language: str,
+                direction: str, large_print: bool, width: float, height: float) -> str:  # fmt: skip
     classes = "layer large-print" if large_print else "layer"
     parts = [
         Markup('<!DOCTYPE html><html lang="{}" dir="{}" class="{}"><head><meta charset="utf-8">'
@@ -139,7 +145,7 @@ def _layer_html(keys: list[BandKey], bands: dict[BandKey, Band], values: dict[st
                "</head><body>"
                ).format(language, direction, classes, width, height)
     ]
-    parts += [_band_html(index, key, bands[key], values[key[0]], height, scales.get(index, 1.0))
-              for index, key in enumerate(keys)]  # fmt: skip
+    parts += [_band_html(index, key, band, height, scales.get(index, 1.0))
+              for index, (key, band) in enumerate(zip(keys, bands, strict=True))]  # fmt: skip
     parts.append(Markup("</body></html>"))
     return str(escape("").join(parts))
