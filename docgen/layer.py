@@ -120,10 +120,10 @@ def render_layer(
     one_line = {index: key[3] for index, key in enumerate(keys) if key[1] == "top"}
     scales: dict[int, float] = {}
     for _attempt in range(2):  # the second layout only when a value had to be set smaller
-        html = _layer_html(keys, bands, scales, language, direction, large_print, width,
-                           height)  # fmt: skip
+        html = _layer_html(keys, bands, scales, language, direction, large_print, height)
         # Tagged: the tags tell docgen.compose which drawn text belongs to which band.
-        document = render_document(html, templates_dir, "patient layer")
+        document = render_document(html, templates_dir, "patient layer",
+                                   _page_style(width, height))  # fmt: skip
         too_wide = _overflow(document, one_line)
         if not too_wide or scales:
             break
@@ -133,17 +133,20 @@ def render_layer(
                  tuple(number[key] for key in place_keys))  # fmt: skip
 
 
+def _page_style(width: float, height: float) -> str:
+    # No margin boxes: the house sheet's header and footer boxes are empty here, and making
+    # them cost about 3 ms a packet.
+    return (f"@page {{ size: {width:.3f}px {height:.3f}px; margin: 0;"
+            " @top-center { content: none } @bottom-left { content: none }"
+            " @bottom-right { content: none } }")
+
+
 def _layer_html(keys: list[BandKey], bands: list[Band], scales: dict[int, float], language: str,
-                direction: str, large_print: bool, width: float, height: float) -> str:  # fmt: skip
+                direction: str, large_print: bool, height: float) -> str:  # fmt: skip
     classes = "layer large-print" if large_print else "layer"
     parts = [
         Markup('<!DOCTYPE html><html lang="{}" dir="{}" class="{}"><head><meta charset="utf-8">'
-               # No margin boxes: the house sheet's header and footer boxes are empty here,
-               # and making them cost about 3 ms a packet.
-               "<style>@page {{ size: {:.3f}px {:.3f}px; margin: 0; @top-center {{ content: none }}"
-               " @bottom-left {{ content: none }} @bottom-right {{ content: none }} }}</style>"
-               "</head><body>"
-               ).format(language, direction, classes, width, height)
+               "</head><body>").format(language, direction, classes)
     ]
     parts += [_band_html(index, key, band, height, scales.get(index, 1.0))
               for index, (key, band) in enumerate(zip(keys, bands, strict=True))]  # fmt: skip

@@ -209,9 +209,23 @@ def _fetcher(assets_root: Path) -> Any:
     return AssetFetcher()
 
 
-def render_document(html: str, templates_dir: Path, name: str) -> Document:
+@cache
+def _parsed_sheet(text: str, fonts: Any) -> Any:
+    from weasyprint import CSS
+
+    return CSS(string=text, font_config=fonts)
+
+
+atexit.register(_parsed_sheet.cache_clear)  # as the house style: before the libraries go
+
+
+def render_document(html: str, templates_dir: Path, name: str, extra_style: str = "") -> Document:
     """Lay out one document with the house stylesheet; raise RenderError on a refused fetch
-    or any warning."""
+    or any warning.
+
+    ``extra_style``: CSS applied after the house stylesheet, parsed once per process (a
+    ``<style>`` element is parsed anew with every document).
+    """
     import_weasyprint()
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
@@ -221,8 +235,9 @@ def render_document(html: str, templates_dir: Path, name: str) -> Document:
     with _warnings_fail() as capture:
         try:
             stylesheet, fonts = house_style(root)
+            sheets = [stylesheet] + ([_parsed_sheet(extra_style, fonts)] if extra_style else [])
             document = HTML(string=html, base_url=base_url, url_fetcher=_fetcher(root)).render(
-                stylesheets=[stylesheet], font_config=fonts, pdf_tags=True
+                stylesheets=sheets, font_config=fonts, pdf_tags=True
             )
         except FatalURLFetchingError:  # a BaseException: caught here, never a traceback
             raise RenderError(
