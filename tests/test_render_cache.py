@@ -264,3 +264,25 @@ def test_templates_without_any_slot_still_print(tmp_path: Path, site: Site,
     assert all("Testperson, Robin" in page for page in pages)
     assert "Practitioner Dr Lee" in pages[0]
     assert entries(tmp_path / "cache") == []  # the name is in the body: never stored
+
+
+def test_places_that_show_the_same_text_alike_share_one_band(site: Site) -> None:
+    from markupsafe import Markup
+
+    from docgen.layer import render_layer
+    from docgen.pdf import SlotPlace
+
+    style = "font-size: 16px; font-weight: 400; font-style: normal; line-height: 1.28; " \
+            "text-align: start; direction: ltr"  # fmt: skip
+    places = [SlotPlace(0, "surgery_day", "top", 100, 300, 400, 20, style),
+              SlotPlace(1, "discharge_day", "top", 100, 500, 400, 20, style),
+              SlotPlace(1, "surgeon", "top", 100, 540, 400, 20, style),
+              SlotPlace(2, "surgery_day", "top", 100, 300, 200, 20, style)]  # fmt: skip
+    values = {"surgery_day": Markup("Monday 7 December"),
+              "discharge_day": Markup("Monday 7 December"), "surgeon": Markup("Dr Lee")}
+    layer = render_layer(places, values, language="en", direction="ltr", large_print=False,
+                         page_size=(793.7, 1122.5), templates_dir=site.resources.templates)
+    # The same text in the same width and type: one band; in another width: its own.
+    assert layer.band_of_place == (0, 0, 1, 2) and len(layer.bands) == 3
+    text = pages_text(layer.pdf)[0]
+    assert text.count("Monday 7 December") == 2 and text.count("Dr Lee") == 1
