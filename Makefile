@@ -1,7 +1,7 @@
 # Two commands for a fresh clone: `make demo` and `make test` (and `make serve` for the
 # ward web app). Each creates the virtual environment and installs what it needs.
 # The distribution's Python 3.11+ when it can make a virtual environment (Debian builds it
-# with profile-guided and link-time optimisation: docgen renders about a sixth faster on it
+# with profile-guided and link-time optimisation: docgen needs about a fifth less time on it
 # than on a plain source build such as pyenv's), else the python3 on the PATH. To choose:
 # make PYTHON=/path/to/python3.
 SYSTEM_PYTHON := /usr/bin/python3
