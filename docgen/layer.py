@@ -43,7 +43,7 @@ def band_key(place: SlotPlace, value: Markup) -> BandKey:
 @dataclass(frozen=True)
 class Layer:
     pdf: bytes  # one page, the size of the packet's pages, tagged: one Div per band
-    bands: list[Band]  # in the order of those Divs
+    bands: tuple[Band, ...]  # in the order of those Divs
     band_of_place: tuple[int, ...]  # for each place given, in order: the band it shows
 
 
@@ -106,7 +106,7 @@ def render_layer(
 ) -> Layer:
     """Lay out every band of one packet on one page and return it as a small PDF."""
     if not places:  # nothing to place (a site's templates that print no value in a slot)
-        return Layer(b"", [], ())
+        return Layer(b"", (), ())
     missing = {place.name for place in places} - values.keys()
     if missing:
         raise RenderError(f"no value for the slot(s) {', '.join(sorted(missing))}")
@@ -129,7 +129,7 @@ def render_layer(
             break
         scales = too_wide
     number = {key: index for index, key in enumerate(keys)}
-    return Layer(document.write_pdf(pdf_tags=True), bands,
+    return Layer(document.write_pdf(pdf_tags=True), tuple(bands),
                  tuple(number[key] for key in place_keys))  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -209,7 +209,7 @@ def _fetcher(assets_root: Path) -> Any:
     return AssetFetcher()
 
 
-@cache
+@lru_cache(maxsize=8)  # a few page sizes; an edited house style brings new fonts
 def _parsed_sheet(text: str, fonts: Any) -> Any:
     from weasyprint import CSS
 
